@@ -1,0 +1,1 @@
+"""snapy plugin entry point (filled in by its work item)."""

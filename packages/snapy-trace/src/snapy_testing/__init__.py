@@ -1,0 +1,1 @@
+from snapy_trace import *  # noqa: F403
