@@ -244,9 +244,9 @@ def collect_registrations(hook_name: str) -> list[Registration]:
         manager = get_plugin_manager()
         caller = getattr(manager.hook, hook_name)
         registrations: list[Registration] = []
-        # Later registrations win in the consumers, so call built-ins first: pluggy
-        # calls the most recently registered plugin first, hence the reversal.
-        for impl in reversed(caller.get_hookimpls()):
+        # get_hookimpls() lists plugins in registration order (built-ins first), so a
+        # later plugin's registration of the same name overrides an earlier one.
+        for impl in caller.get_hookimpls():
             plugin_name = manager.get_name(impl.plugin) or repr(impl.plugin)
             mine: list[Registration] = []
 
