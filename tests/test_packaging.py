@@ -27,10 +27,21 @@ pytestmark = pytest.mark.slow
 def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("wheels")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-         "--disable-pip-version-check", "--wheel-dir", str(out),
-         *(str(ROOT / "packages" / name) for name in PACKAGES)],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--disable-pip-version-check",
+            "--wheel-dir",
+            str(out),
+            *(str(ROOT / "packages" / name) for name in PACKAGES),
+        ],
+        check=True,
+        capture_output=True,
     )
     built = {}
     for name in PACKAGES:
@@ -78,16 +89,22 @@ def test_plugin_entry_points_are_declared(wheels: dict[str, Path]) -> None:
     assert "[pytest11]" in trace_points
 
 
-def test_snapy_core_installs_and_works_on_its_own(
-    wheels: dict[str, Path], tmp_path: Path
-) -> None:
+def test_snapy_core_installs_and_works_on_its_own(wheels: dict[str, Path], tmp_path: Path) -> None:
     environment = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(environment)
     python = environment / "bin" / "python"
     subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         str(wheels["snapy-core"])],
-        check=True, capture_output=True,
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            str(wheels["snapy-core"]),
+        ],
+        check=True,
+        capture_output=True,
     )
     probe = (
         "import snapy_core, importlib.metadata as m;"
@@ -96,7 +113,8 @@ def test_snapy_core_installs_and_works_on_its_own(
         " sorted(d.metadata['Name'] for d in m.distributions()"
         "  if d.metadata['Name'].startswith('snapy')))"
     )
-    result = subprocess.run([str(python), "-c", probe], capture_output=True, text=True,
-                            check=True, cwd=tmp_path)
+    result = subprocess.run(
+        [str(python), "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
     assert result.stdout.split(" ", 2)[:2] == ["0.1.0", "json"]
     assert "['snapy-core'] ['snapy-core']" in result.stdout

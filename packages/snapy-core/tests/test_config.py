@@ -19,10 +19,10 @@ from snapy_core import (
     ConfigError,
     ConfigWarning,
     Source,
+    _config,
     resolve_config,
     set_global_config,
 )
-from snapy_core import _config
 
 
 @pytest.fixture(autouse=True)
@@ -41,11 +41,17 @@ def clean_config(monkeypatch: pytest.MonkeyPatch):
 # (argument, expected) / (environment string, expected) / (global, expected)
 LAYERS: dict[str, tuple[tuple[Any, Any], tuple[str, Any], tuple[Any, Any]]] = {
     "enabled": ((True, True), ("off", False), (True, True)),
-    "path": (("./arg", Path("arg")), ("/srv/env-captures", Path("/srv/env-captures")),
-             ("glob", Path("glob"))),
+    "path": (
+        ("./arg", Path("arg")),
+        ("/srv/env-captures", Path("/srv/env-captures")),
+        ("glob", Path("glob")),
+    ),
     "retention": ((3, 3), ("5", 5), (7, 7)),
-    "max_age": (("2h", dt.timedelta(hours=2)), ("7d", dt.timedelta(days=7)),
-                (dt.timedelta(minutes=5), dt.timedelta(minutes=5))),
+    "max_age": (
+        ("2h", dt.timedelta(hours=2)),
+        ("7d", dt.timedelta(days=7)),
+        (dt.timedelta(minutes=5), dt.timedelta(minutes=5)),
+    ),
     "production_mode": ((False, False), ("yes", True), (False, False)),
     "minimal_capture": ((False, False), ("1", True), (False, False)),
     "full_capture": ((True, True), ("0", False), (True, True)),
@@ -71,8 +77,16 @@ VARIABLE_OF = {name: variable for variable, name in snapy_core.ENVIRONMENT_VARIA
 def test_every_variable_is_covered_by_the_priority_table() -> None:
     assert set(VARIABLE_OF) == set(LAYERS) | set(UNION_LAYERS)
     assert "SNAP_CAPTURE_ENABLED" in snapy_core.ENVIRONMENT_VARIABLES
-    for required in ("DEFAULT_PATH", "DEFAULT_RETENTION", "IGNORE_ARGS", "PRODUCTION_MODE",
-                     "BACKEND", "SAMPLE_RATE", "MAX_SIZE", "MAX_AGE"):
+    for required in (
+        "DEFAULT_PATH",
+        "DEFAULT_RETENTION",
+        "IGNORE_ARGS",
+        "PRODUCTION_MODE",
+        "BACKEND",
+        "SAMPLE_RATE",
+        "MAX_SIZE",
+        "MAX_AGE",
+    ):
         assert f"SNAP_CAPTURE_{required}" in snapy_core.ENVIRONMENT_VARIABLES
 
 
@@ -80,9 +94,9 @@ def test_every_variable_is_covered_by_the_priority_table() -> None:
 def test_priority_argument_over_environment_over_global_over_default(
     name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (argument, from_argument), (environment, from_environment), (global_, from_global) = (
-        LAYERS[name]
-    )
+    (argument, from_argument), (environment, from_environment), (global_, from_global) = LAYERS[
+        name
+    ]
     variable = VARIABLE_OF[name]
     default = resolve_config().source_of(name)
     assert default.source is Source.DEFAULT
@@ -118,7 +132,8 @@ def test_name_lists_are_the_union_of_every_layer(
     expected = (*argument, *[p.strip() for p in environment.split(",")], *global_)
     assert chosen.value == expected
     assert chosen.source is Source.ARGUMENT
-    assert VARIABLE_OF[name] in chosen.detail and "set_global_config" in chosen.detail
+    assert VARIABLE_OF[name] in chosen.detail
+    assert "set_global_config" in chosen.detail
 
 
 def test_a_decorator_cannot_remove_an_operators_ignored_names(
@@ -204,7 +219,11 @@ def test_a_bad_environment_never_breaks_a_host_program(tmp_path: Path) -> None:
     environment = {**os.environ, **BAD_ENVIRONMENT, "PYTHONWARNINGS": "default"}
     result = subprocess.run(
         [sys.executable, "-c", "import snapy_core; print(snapy_core.get_config().retention)"],
-        capture_output=True, text=True, env=environment, check=False, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=False,
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "10"
@@ -257,8 +276,13 @@ def test_seed_000_production_config() -> None:
         custom_filter=ArgumentFilter(),
     )
     assert production_config.retention == production_config.default_retention == 1
-    assert production_config.ignore_args == ("password", "token", "secret", "credentials",
-                                             "api_key")
+    assert production_config.ignore_args == (
+        "password",
+        "token",
+        "secret",
+        "credentials",
+        "api_key",
+    )
     assert isinstance(production_config.custom_filter, ArgumentFilter)
 
 
@@ -273,14 +297,18 @@ def test_seed_001_production_deployment() -> None:
     snapy_core.set_global_config(config)
     effective = snapy_core.get_config()
     assert (effective.max_capture_size, effective.retention, effective.redaction) == (
-        1024, 1, "strict")
+        1024,
+        1,
+        "strict",
+    )
 
 
 def test_seed_002_strategies() -> None:
     production = CaptureConfig(production_mode=True, minimal_capture=True)
     development = CaptureConfig(full_capture=True, debug_mode=True)
     assert production.explicit == {"production_mode", "minimal_capture"}
-    assert development.full_capture and development.debug_mode
+    assert development.full_capture
+    assert development.debug_mode
 
 
 # -- production mode -------------------------------------------------------------------
@@ -354,14 +382,20 @@ def test_parse_duration(text: str, expected: dt.timedelta | None) -> None:
 
 @pytest.mark.parametrize("text", ["", "7x", "d7", "-1h", "0", "1h 2", "nan"])
 def test_parse_duration_rejects(text: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="invalid"):
         snapy_core.parse_duration(text)
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("1024", 1024), ("1KB", 1024), ("64 KiB", 65536), ("2mb", 2 * 1024**2), ("1G", 1024**3),
-     ("unlimited", None)],
+    [
+        ("1024", 1024),
+        ("1KB", 1024),
+        ("64 KiB", 65536),
+        ("2mb", 2 * 1024**2),
+        ("1G", 1024**3),
+        ("unlimited", None),
+    ],
 )
 def test_parse_size(text: str, expected: int | None) -> None:
     assert snapy_core.parse_size(text) == expected
@@ -369,5 +403,5 @@ def test_parse_size(text: str, expected: int | None) -> None:
 
 @pytest.mark.parametrize("text", ["", "KB", "1XB", "-5", "0"])
 def test_parse_size_rejects(text: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="invalid"):
         snapy_core.parse_size(text)

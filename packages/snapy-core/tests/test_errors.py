@@ -11,8 +11,11 @@ from snapy_core import errors
 
 
 def all_exceptions() -> list[type[BaseException]]:
-    return [obj for _, obj in inspect.getmembers(errors, inspect.isclass)
-            if issubclass(obj, BaseException) and not issubclass(obj, Warning)]
+    return [
+        obj
+        for _, obj in inspect.getmembers(errors, inspect.isclass)
+        if issubclass(obj, BaseException) and not issubclass(obj, Warning)
+    ]
 
 
 def test_every_exception_derives_from_snapy_error() -> None:
@@ -41,8 +44,12 @@ def test_corrupt_error_names_the_file_and_the_reason_and_pickles() -> None:
 
 @pytest.mark.parametrize(
     ("exception", "builtin"),
-    [(errors.ConfigError, ValueError), (errors.CaptureNotFoundError, LookupError),
-     (errors.BackendNotFoundError, LookupError), (errors.CaptureWriteError, OSError)],
+    [
+        (errors.ConfigError, ValueError),
+        (errors.CaptureNotFoundError, LookupError),
+        (errors.BackendNotFoundError, LookupError),
+        (errors.CaptureWriteError, OSError),
+    ],
 )
 def test_exceptions_are_also_the_builtin_users_expect(exception, builtin) -> None:
     assert issubclass(exception, builtin)

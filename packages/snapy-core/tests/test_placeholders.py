@@ -9,12 +9,18 @@ from snapy_core import Omitted, Placeholder, Redacted, Unserializable, Untrusted
 
 EXAMPLES = [
     (Redacted("name matches 'password'"), "<redacted: name matches 'password'>"),
-    (Omitted("larger than max_capture_size (1024 bytes)"),
-     "<omitted: larger than max_capture_size (1024 bytes)>"),
-    (Unserializable("cannot be encoded", type_name="_thread.lock"),
-     "<unserializable _thread.lock: cannot be encoded>"),
-    (Untrusted("module not trusted", type_name="evil.Thing", value_repr="Thing(1)"),
-     "<untrusted evil.Thing: Thing(1)>"),
+    (
+        Omitted("larger than max_capture_size (1024 bytes)"),
+        "<omitted: larger than max_capture_size (1024 bytes)>",
+    ),
+    (
+        Unserializable("cannot be encoded", type_name="_thread.lock"),
+        "<unserializable _thread.lock: cannot be encoded>",
+    ),
+    (
+        Untrusted("module not trusted", type_name="evil.Thing", value_repr="Thing(1)"),
+        "<untrusted evil.Thing: Thing(1)>",
+    ),
 ]
 
 

@@ -27,10 +27,22 @@ def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A directory with the three test plugin distributions pip-installed into it."""
     target = tmp_path_factory.mktemp("plugin-site")
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-         "--no-build-isolation", "--disable-pip-version-check", "--target", str(target),
-         *(str(PLUGIN_DISTS / name) for name in
-           ("snapy-test-filter", "snapy-broken-import", "snapy-broken-hook"))],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--disable-pip-version-check",
+            "--target",
+            str(target),
+            *(
+                str(PLUGIN_DISTS / name)
+                for name in ("snapy-test-filter", "snapy-broken-import", "snapy-broken-hook")
+            ),
+        ],
         check=True,
         capture_output=True,
     )
@@ -61,7 +73,8 @@ PROBE = textwrap.dedent(
 
 def run_probe(site: Path, **env: str) -> dict:
     environment = {
-        key: value for key, value in os.environ.items()
+        key: value
+        for key, value in os.environ.items()
         if not key.startswith(("SNAPY_", "SNAP_CAPTURE_"))
     }
     environment["PYTHONPATH"] = os.pathsep.join(
@@ -69,7 +82,10 @@ def run_probe(site: Path, **env: str) -> dict:
     )
     environment.update(env)
     result = subprocess.run(
-        [sys.executable, "-c", PROBE], capture_output=True, text=True, env=environment,
+        [sys.executable, "-c", PROBE],
+        capture_output=True,
+        text=True,
+        env=environment,
         check=False,
     )
     assert result.returncode == 0, result.stderr
@@ -100,8 +116,9 @@ def test_broken_plugins_warn_once_each_and_the_rest_keeps_working(plugin_site: P
     assert statuses(report)["test_filter"] == "loaded"
     assert "call the CEO" not in json.dumps(report["values"])
 
-    plugin_warnings = [message for category, message in report["warnings"]
-                       if category == "PluginWarning"]
+    plugin_warnings = [
+        message for category, message in report["warnings"] if category == "PluginWarning"
+    ]
     assert len(plugin_warnings) == 2, plugin_warnings
     import_warning = next(m for m in plugin_warnings if "broken_import" in m)
     assert "snapy-broken-import 0.3.0" in import_warning

@@ -15,8 +15,8 @@ from snapy_core import (
     CallOutcome,
     CaptureRecord,
     FilterAction,
-    Redacted,
     RecordError,
+    Redacted,
     record_from_primitive,
     record_to_primitive,
 )
@@ -44,10 +44,17 @@ def make_record(**changes) -> CaptureRecord:
         "args": (42, [Point(1, 2)]),
         "kwargs": {"payment_token": Redacted("listed in ignore_args"), "order": Order(1, ["a"])},
         "arg_names": ("customer_id", "items"),
-        "filtered": (FilterAction(path="payment_token", action="redacted",
-                                  reason="listed in ignore_args"),),
-        "metadata": CallMetadata(call_depth=1, thread_name="MainThread", thread_id=7, pid=99,
-                                 python_version="3.12.1", extra={"tenant": Point(0, 0)}),
+        "filtered": (
+            FilterAction(path="payment_token", action="redacted", reason="listed in ignore_args"),
+        ),
+        "metadata": CallMetadata(
+            call_depth=1,
+            thread_name="MainThread",
+            thread_id=7,
+            pid=99,
+            python_version="3.12.1",
+            extra={"tenant": Point(0, 0)},
+        ),
         "outcome": CallOutcome(kind="return", value=Point(3, 4)),
     }
     fields.update(changes)
@@ -61,9 +68,13 @@ def test_primitive_round_trip_keeps_captured_values_as_python_objects() -> None:
     assert primitive["schema"] == SCHEMA_VERSION
     assert primitive["timestamp"] == "2026-11-21T10:30:00.123456Z"
     # the envelope is plain data ...
-    json.dumps({k: v for k, v in primitive.items() if k not in {"args", "kwargs"}}
-               | {"metadata": {**primitive["metadata"], "extra": {}},
-                  "outcome": {**primitive["outcome"], "value": None}})
+    json.dumps(
+        {k: v for k, v in primitive.items() if k not in {"args", "kwargs"}}
+        | {
+            "metadata": {**primitive["metadata"], "extra": {}},
+            "outcome": {**primitive["outcome"], "value": None},
+        }
+    )
     # ... while captured values are left for the backend, untouched
     assert primitive["args"][1][0] is record.args[1][0]
     assert primitive["kwargs"]["order"] is record.kwargs["order"]
@@ -107,7 +118,7 @@ def test_malformed_fields_are_named(change: dict, fragment: str) -> None:
 
 
 def test_a_non_mapping_is_rejected() -> None:
-    with pytest.raises(RecordError, match="expected a mapping.*got list"):
+    with pytest.raises(RecordError, match=r"expected a mapping.*got list"):
         record_from_primitive([1, 2, 3])
 
 
