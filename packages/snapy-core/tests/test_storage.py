@@ -556,7 +556,7 @@ def test_readers_skip_temporary_files_and_prune_removes_stale_ones(tmp_path: Pat
     live = directory / f".20240915T103000.000000Z-{alive}-000002.json.tmp"
     recent = directory / f".20240915T103000.000000Z-{dead}-000003.json.tmp"
     abandoned = directory / f".20240915T103000.000000Z-{alive}-000004.json.tmp"
-    meta_tmp = directory / f"{METADATA_NAME}.{dead}.tmp"
+    meta_tmp = directory / f"{METADATA_NAME}.{dead}-140000.tmp"
     for path, age in (
         (stale, old),
         (live, old),
@@ -733,3 +733,16 @@ def test_known_backend_missing_says_which_package_to_install(
     finally:
         monkeypatch.delenv("SNAPY_DISABLED_PLUGINS")
         reset_plugin_manager()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("metadata", "x"), ("metadata", [1]), ("outcome", "x"), ("args", 5), ("kwargs", [1, 2])],
+)
+def test_nested_fields_of_the_wrong_type_are_corrupt(
+    tmp_path: Path, field: str, value: object
+) -> None:
+    primitive = record_to_primitive(make_record(1))
+    primitive[field] = value
+    with pytest.raises(CaptureCorruptError, match=f"field {field!r} should be"):
+        JSONStore(tmp_path).decode(json.dumps(primitive).encode(), source="x.json")
