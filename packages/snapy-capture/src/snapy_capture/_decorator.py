@@ -262,7 +262,8 @@ class CaptureHandle:
                 self.active = False
                 self.broken = True
                 self.generation = generation
-                self._fail("setting up capture", error)
+                # each call made while broken is counted by the wrapper
+                self._fail("setting up capture", error, count=False)
                 return
             self.broken = False
             self.active = True
@@ -306,8 +307,11 @@ class CaptureHandle:
             # warnings are errors here (-W error): capture must still not break the call
             logger.warning("%s", message)
 
-    def _fail(self, stage: str, error: BaseException, profilers: Sequence[Any] = ()) -> None:
-        self.stats.failures += 1
+    def _fail(
+        self, stage: str, error: BaseException, profilers: Sequence[Any] = (), *, count: bool = True
+    ) -> None:
+        if count:
+            self.stats.failures += 1
         self.stats.last_error = f"{stage}: {type(error).__name__}: {error}"
         for profiler in profilers:
             profiler.add(self.function_key, failures=1)
@@ -937,12 +941,13 @@ def capture_args(
         backend = None
     given = dict(locals())
     arguments = {name: given[name] for name in _CONFIG_PARAMETERS}
+    config = _resolve(arguments, "capture_args")
 
     def decorate(target: Any) -> Any:
         if isinstance(target, (classmethod, staticmethod)):
             inner = target.__func__
             wrapped = _decorate_function(
-                inner, arguments, storage_factory, fallback_serializer,
+                inner, config, storage_factory, fallback_serializer,
                 ignore_serialization_errors, skip_first=isinstance(target, classmethod),
             )
             return target if wrapped is inner else type(target)(wrapped)
@@ -952,7 +957,7 @@ def capture_args(
             )
         skip_first = _is_in_class_body(target) and _first_parameter_is_self(target)
         return _decorate_function(
-            target, arguments, storage_factory, fallback_serializer,
+            target, config, storage_factory, fallback_serializer,
             ignore_serialization_errors, skip_first=skip_first,
         )
 
@@ -963,15 +968,13 @@ def capture_args(
 
 def _decorate_function(
     function: Callable[..., Any],
-    arguments: dict[str, Any],
+    config: CaptureConfig,
     storage_factory: Any,
     fallback_serializer: Any,
     ignore_serialization_errors: bool,
     *,
     skip_first: bool,
 ) -> Callable[..., Any]:
-    name = getattr(function, "__qualname__", repr(function))
-    config = _resolve(arguments, f"@capture_args on {name}")
     if not config.enabled:
         return function
     handle = CaptureHandle(

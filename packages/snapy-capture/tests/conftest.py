@@ -1,13 +1,17 @@
-"""INTERIM: a minimal file backend used until snapy-storage-json lands on main. Remove then."""
-
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from snapy_capture import _runtime, redirect_captures
+
+# ---- INTERIM until snapy-storage-json lands on main: a minimal real-file backend ----
 import datetime as dt
 import itertools
 import os
 import pickle
-from pathlib import Path
-
 from snapy_core import CaptureCorruptError, CaptureRef, FunctionSummary, hookimpl, record_from_primitive, record_to_primitive
 
 _seq = itertools.count()
@@ -90,3 +94,23 @@ def install():
     if not manager.has_plugin("interim"):
         manager.register(InterimPlugin(), name="interim")
         plugins._registry_cache.clear()
+
+install()
+# ---- end INTERIM
+
+
+@pytest.fixture(autouse=True)
+def _isolated_registry() -> Iterator[None]:
+    """Functions decorated inside one test are forgotten after it (they share bare names)."""
+    saved = {key: list(handles) for key, handles in _runtime._registry.items()}
+    yield
+    _runtime._registry.clear()
+    _runtime._registry.update(saved)
+
+
+@pytest.fixture
+def live(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Captures go where the decorators say (not the pytest session store); cwd is tmp_path."""
+    monkeypatch.chdir(tmp_path)
+    with redirect_captures(None):
+        yield tmp_path
