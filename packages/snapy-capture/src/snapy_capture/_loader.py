@@ -61,14 +61,23 @@ def search_locations(path: str | os.PathLike[str] | None = None) -> list[SearchL
     """Where :func:`load_capture` looks, in order (``path`` given: only there)."""
     if path is not None:
         return [SearchLocation(Path(os.path.abspath(path)), "the path given")]
-    found: dict[Path, SearchLocation] = {}
+    order: list[Path] = []
+    functions: dict[Path, list[str]] = {}
+    reasons: dict[Path, list[str]] = {}
+    fallbacks: set[Path] = set()
 
-    def add(root: Path, reason: str, fallback: bool = False) -> None:
-        if root not in found:
-            found[root] = SearchLocation(root, reason, fallback)
+    def add(root: Path, reason: str | None = None, *, function: str | None = None) -> None:
+        if root not in reasons:
+            order.append(root)
+            reasons[root] = []
+            functions[root] = []
+        if function is not None:
+            functions[root].append(function)
+        if reason is not None and reason not in reasons[root]:
+            reasons[root].append(reason)
 
     for handle in _runtime.registered_functions():
-        add(handle.root, f"path of @capture_args on {handle.function_key}")
+        add(handle.root, function=handle.function_key)
     for extra in _runtime.state.search_paths:
         add(extra, "added with --snapy-path / add_search_path()")
     resolved = resolve_config()
@@ -79,8 +88,18 @@ def search_locations(path: str | os.PathLike[str] | None = None) -> list[SearchL
     )
     redirect = _runtime.state.redirect_root
     if redirect is not None:
-        add(redirect, "captures made during this test session", fallback=True)
-    return list(found.values())
+        if redirect not in reasons:
+            fallbacks.add(redirect)
+        add(redirect, "captures made during this test session")
+    locations = []
+    for root in order:
+        parts = list(reasons[root])
+        names = functions[root]
+        if names:
+            shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+            parts.insert(0, f"path of @capture_args on {shown}")
+        locations.append(SearchLocation(root, "; ".join(parts), root in fallbacks))
+    return locations
 
 
 @attrs.frozen

@@ -102,6 +102,8 @@ def pytest_configure(config: pytest.Config) -> None:
         _runtime.set_redirect_root(state.store)
     elif mode == "off":
         _runtime.set_capture_enabled(False)
+    else:  # live: also undo a redirection made around this session (nested pytest runs)
+        _runtime.set_redirect_root(None)
     config.stash[_STATE_KEY] = state
 
 
@@ -112,12 +114,12 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     _writer.flush(30)
     for path in state.search_paths:
         _runtime.remove_search_path(path)
-    if state.mode == "session":
-        _runtime.set_redirect_root(state.previous_redirect)
-        if state.store is not None:
-            shutil.rmtree(state.store, ignore_errors=True)
-    elif state.mode == "off":
+    if state.mode == "off":
         _runtime.set_capture_enabled(state.previous_enabled)
+    else:
+        _runtime.set_redirect_root(state.previous_redirect)
+    if state.store is not None:
+        shutil.rmtree(state.store, ignore_errors=True)
     del config.stash[_STATE_KEY]
 
 
