@@ -50,6 +50,7 @@ PUBLIC = {
     "Source",
     "StorageBackend",
     "StorageError",
+    "StrayFile",
     "TraceError",
     "TraceWarning",
     "Unserializable",
