@@ -624,9 +624,9 @@ def test_async_queue_overflow_drops_and_counts_without_blocking(live: Path) -> N
         def __init__(self, root, **options):
             self._inner = open_storage("json", root, **options)
 
-        def write_encoded(self, *args):
+        def write_encoded(self, *args, **kwargs):
             release.wait(10)
-            return self._inner.write_encoded(*args)
+            return self._inner.write_encoded(*args, **kwargs)
 
         def __getattr__(self, name):
             return getattr(self._inner, name)
@@ -669,3 +669,25 @@ def test_functools_wraps_decorators_compose(live: Path) -> None:
 
     assert composed(1) == 3
     assert load_capture("composed") == ((1,), {})
+
+
+def test_many_threads_first_capture_of_a_new_function(live: Path) -> None:
+    # the first write creates the function's directory and metadata: threads race there
+    for round_number in range(10):
+        barrier = threading.Barrier(6)
+
+        @capture_args(path=f"caps{round_number}", retention="unlimited")
+        def contended(label):
+            return label
+
+        def call(label, barrier=barrier, contended=contended):
+            barrier.wait(5)
+            contended(label)
+
+        threads = [threading.Thread(target=call, args=(i,)) for i in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert contended.__snapy__.stats.failures == 0, contended.__snapy__.stats.last_error
+        assert len(records(Path(f"caps{round_number}"), "contended")) == 6

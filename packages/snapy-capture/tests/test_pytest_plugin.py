@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from snapy_capture import capture_args, redirect_captures
+from snapy_capture import CaptureLoader, capture_args, redirect_captures
 
 APP = """
 from snapy_capture import capture_args
@@ -76,9 +76,7 @@ def test_stored_captures_win_over_the_session_store(pytester: pytest.Pytester) -
     )
     result = run(pytester)
     result.assert_outcomes(passed=1)
-    assert len(list((pytester.path / "app_captures").rglob("*.cap"))) + len(
-        list((pytester.path / "app_captures").rglob("*.json"))
-    ) == 1
+    assert CaptureLoader(pytester.path / "app_captures").count("process_order") == 1
 
 
 def test_off_mode_captures_nothing(pytester: pytest.Pytester) -> None:

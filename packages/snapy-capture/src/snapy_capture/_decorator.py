@@ -138,6 +138,16 @@ class _Pending:
         self.values: Sequence[Any]
 
 
+def _accepts_keyword(function: Callable[..., Any], name: str) -> bool:
+    try:
+        parameters = inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False
+    return name in parameters or any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()
+    )
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
@@ -206,6 +216,8 @@ class CaptureHandle:
         self.broken = False
         self.storage: StorageBackend | None = None
         self._storage_root: Path | None = None
+        self._encodes = True
+        self._write_options: dict[str, Any] = {}
         self._redactor: Any = None
         self._stored_hook: Any = None
         self._setup_lock = threading.Lock()
@@ -253,6 +265,12 @@ class CaptureHandle:
                 if self.storage is None or self._storage_root != root:
                     self.storage = self._open_storage(root)
                     self._storage_root = root
+                    self._encodes = bool(getattr(self.storage, "accepts_encoded", True))
+                    self._write_options = (
+                        {"module": self.module or None}
+                        if _accepts_keyword(self.storage.write_encoded, "module")
+                        else {}
+                    )
                 if self._redactor is None:
                     self._redactor = self._build_redactor()
                     manager = get_plugin_manager()
@@ -378,9 +396,11 @@ class CaptureHandle:
             outcome=outcome,
         )
 
-    def _encode(self, record: CaptureRecord) -> tuple[CaptureRecord, bytes]:
+    def _encode(self, record: CaptureRecord) -> tuple[CaptureRecord, bytes | None]:
         storage = self.storage
         assert storage is not None
+        if not self._encodes:
+            return record, None
         try:
             return record, storage.encode(record)
         except Exception as error:
@@ -449,17 +469,27 @@ class CaptureHandle:
             )
         return record, data
 
-    def _store(self, record: CaptureRecord, data: bytes, profilers: Sequence[Any]) -> None:
+    def _store(
+        self, record: CaptureRecord, data: bytes | None, profilers: Sequence[Any]
+    ) -> None:
         storage = self.storage
         assert storage is not None
-        ref = storage.write_encoded(self.function_key, record.timestamp, data)
+        if data is None:  # a storage that takes records (it overrides store_capture)
+            ref = storage.write(record)
+            size = 0
+        else:
+            ref = storage.write_encoded(
+                self.function_key, record.timestamp, data, **self._write_options
+            )
+            size = len(data)
         self.stats.written += 1
         for profiler in profilers:
-            profiler.add(self.function_key, size=len(data))
+            profiler.add(self.function_key, size=size)
         hook = self._stored_hook
         if hook is not None:
             try:
-                hook(record=record, location=ref.path or self._storage_root or self.root)
+                where = getattr(ref, "path", None) or self._storage_root or self.root
+                hook(record=record, location=where)
             except Exception as error:
                 self._warn(
                     "hook",

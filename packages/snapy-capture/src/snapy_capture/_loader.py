@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import os
-import re
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -35,14 +34,11 @@ from snapy_core import (
     CaptureWarning,
     StorageBackend,
     available_backends,
-    function_dirname,
     open_storage,
     resolve_config,
 )
 
 from . import _runtime
-
-_CLEAN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 OnError = Literal["warn", "raise", "skip"]
 
@@ -106,7 +102,6 @@ def search_locations(path: str | os.PathLike[str] | None = None) -> list[SearchL
 class _Source:
     location: SearchLocation
     storage: StorageBackend
-    dirname: str
 
 
 @attrs.frozen
@@ -136,13 +131,6 @@ def _storages_for(location: SearchLocation) -> list[StorageBackend]:
         except Exception:
             continue
     return storages
-
-
-def _dirname(key: str) -> str:
-    try:
-        return function_dirname(key)
-    except NotImplementedError:  # INTERIM until the storage work item lands
-        return key.replace("<", "_").replace(">", "_")
 
 
 def replay_arguments(
@@ -190,47 +178,22 @@ class CaptureLoader:
     def locations(self) -> list[SearchLocation]:
         return search_locations(self.path)
 
-    def _keys_in(self, location: SearchLocation) -> list[tuple[str, StorageBackend, str]]:
-        """``(function key, storage, directory name)`` of every function stored there."""
-        by_dirname = {
-            _dirname(handle.function_key): handle.function_key
-            for handle in _runtime.registered_functions()
-        }
-        found: list[tuple[str, StorageBackend, str]] = []
+    def _keys_in(self, location: SearchLocation) -> list[tuple[str, StorageBackend]]:
+        """``(function key, storage)`` of every function stored there."""
+        found: list[tuple[str, StorageBackend]] = []
         for storage in _storages_for(location):
             try:
                 summaries = storage.functions()
             except Exception:
                 continue
-            for summary in summaries:
-                if summary.count == 0:
-                    continue
-                dirname = summary.function_key
-                key = by_dirname.get(dirname)
-                if key is None:
-                    key = dirname if _CLEAN_KEY.fullmatch(dirname) else self._key_of(
-                        storage, dirname
-                    )
-                found.append((key, storage, dirname))
+            found.extend((summary.function_key, storage) for summary in summaries if summary.count)
         return found
-
-    @staticmethod
-    def _key_of(storage: StorageBackend, dirname: str) -> str:
-        # a sanitised directory name (e.g. a function defined inside another one):
-        # the record itself knows the real name
-        try:
-            refs = storage.list(dirname)
-            if refs:
-                return storage.read(refs[0]).function_key
-        except Exception:
-            pass
-        return dirname
 
     def functions(self) -> list[str]:
         """The key (``module.qualname``) of every function with stored captures."""
         keys: dict[str, None] = {}
         for location in self.locations():
-            for key, _, _ in self._keys_in(location):
+            for key, _ in self._keys_in(location):
                 keys[key] = None
         return sorted(keys)
 
@@ -243,10 +206,10 @@ class CaptureLoader:
             matches: dict[str, list[_Source]] = {}
             for location in (loc for loc in locations if loc.fallback is fallback):
                 tried.append(location)
-                for key, storage, dirname in self._keys_in(location):
+                for key, storage in self._keys_in(location):
                     everything.append(key)
                     if key == wanted or (not exact and key.endswith("." + wanted)):
-                        matches.setdefault(key, []).append(_Source(location, storage, dirname))
+                        matches.setdefault(key, []).append(_Source(location, storage))
             if len(matches) > 1 and wanted in matches:
                 matches = {wanted: matches[wanted]}
             if len(matches) > 1:
@@ -319,7 +282,7 @@ class CaptureLoader:
     def _refs(self, resolved: _Resolved) -> list[tuple[CaptureRef, _Source]]:
         refs: dict[Any, tuple[CaptureRef, _Source]] = {}
         for source in resolved.sources:
-            for ref in source.storage.list(source.dirname):
+            for ref in source.storage.list(resolved.function_key):
                 identity = ref.path if ref.path is not None else (source.location.root, ref)
                 refs.setdefault(identity, (ref, source))
         return sorted(
