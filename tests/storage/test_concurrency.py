@@ -1,36 +1,27 @@
 """Many writers at once: retention holds, the newest captures survive, every file loads.
 
-Real processes (forked, so they start in milliseconds) and real threads write the same
-function of one store at the same time; nothing is mocked.
+Real processes and real threads write the same function of one store at the same time;
+nothing is mocked.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from snapy_core import CaptureStorage, function_dirname, open_storage
+from snapy_core import CaptureStorage, function_dirname
 from tests.storage._helpers import FUNCTION, files_in, make_record
+from tests.storage._workers import context, write_many
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork (POSIX)")
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs forkserver (POSIX)")
 
 WRITERS = 8
 WRITES = 300
 RETENTION = 50
-
-
-def _writer(backend: str, root: Path, index: int, go: Path, out: Path) -> None:
-    storage = open_storage(backend, root, retention=RETENTION)
-    while not go.exists():  # start together, so the prunes really overlap
-        time.sleep(0.001)
-    ids = [storage.write(make_record(index, i)).capture_id for i in range(WRITES)]
-    out.write_text("\n".join(ids))
 
 
 def _check_store(storage: CaptureStorage, written: list[str], retention: int) -> None:
@@ -50,16 +41,18 @@ def _check_store(storage: CaptureStorage, written: list[str], retention: int) ->
 def test_processes_writing_one_function_keep_the_newest_within_retention(
     backend: str, make_storage: Callable[..., CaptureStorage], tmp_path: Path
 ) -> None:
-    root, go = tmp_path / "store", tmp_path / "go"
-    context = multiprocessing.get_context("fork")
+    root = tmp_path / "store"
+    go = context().Event()
     outs = [tmp_path / f"writer-{index}.ids" for index in range(WRITERS)]
     writers = [
-        context.Process(target=_writer, args=(backend, root, index, go, out))
+        context().Process(
+            target=write_many, args=(backend, root, index, WRITES, RETENTION, go, out)
+        )
         for index, out in enumerate(outs)
     ]
     for writer in writers:
         writer.start()
-    go.touch()
+    go.set()
     for writer in writers:
         writer.join(timeout=120)
     assert [writer.exitcode for writer in writers] == [0] * WRITERS

@@ -3,7 +3,6 @@ cannot be read; their temporary files are invisible to readers and removed by pr
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import random
 import signal
@@ -13,20 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from snapy_core import CaptureNotFoundError, CaptureStorage, function_dirname, open_storage
-from tests.storage._helpers import FUNCTION, make_record
+from snapy_core import CaptureNotFoundError, CaptureStorage, function_dirname
+from tests.storage._helpers import FUNCTION
+from tests.storage._workers import context, write_forever
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)")
 
 ROUNDS = 20
-
-
-def _write_forever(backend: str, root: Path, ready: int) -> None:
-    storage = open_storage(backend, root, retention=8)
-    sizes = [10, 20_000, 400_000]  # big ones take long enough to be killed mid-write
-    os.write(ready, b"r")
-    for i in range(10**9):
-        storage.write(make_record(i, size=sizes[i % 3]))
 
 
 @pytest.mark.slow
@@ -34,17 +26,14 @@ def test_sigkill_at_random_moments_never_exposes_a_partial_capture(
     backend: str, make_storage: Callable[..., CaptureStorage], tmp_path: Path
 ) -> None:
     rng = random.Random(20240915)
-    context = multiprocessing.get_context("fork")
     storage = make_storage(tmp_path)
     directory = tmp_path / function_dirname(FUNCTION)
     reads = 0
     for _ in range(ROUNDS):
-        ready_read, ready_write = os.pipe()
-        writer = context.Process(target=_write_forever, args=(backend, tmp_path, ready_write))
+        ready = context().Event()
+        writer = context().Process(target=write_forever, args=(backend, tmp_path, ready))
         writer.start()
-        os.close(ready_write)
-        assert os.read(ready_read, 1) == b"r"
-        os.close(ready_read)
+        assert ready.wait(timeout=60)
         # read the newest capture while the writer works: never a partial file
         deadline = time.monotonic() + rng.uniform(0.01, 0.25)
         while time.monotonic() < deadline:

@@ -6,7 +6,7 @@ How each condition is produced, for real:
   CAP_SYS_ADMIN, as in the snapy CI container); otherwise a directory without write
   permission (EACCES), which works for any user but root.
 * full disk: a 256 KiB tmpfs filled with captures until the kernel says ENOSPC (mount
-  needed, as above); and, for everyone on POSIX, a forked writer under ``RLIMIT_FSIZE``,
+  needed, as above); and, for everyone on POSIX, a child writer under ``RLIMIT_FSIZE``,
   where the kernel refuses to grow a file past the limit (EFBIG) the way a full disk
   refuses more blocks.
 """
@@ -14,7 +14,6 @@ How each condition is produced, for real:
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import shutil
 import stat
@@ -29,7 +28,6 @@ from snapy_core import (
     CaptureWriteError,
     StorageError,
     function_dirname,
-    open_storage,
 )
 from tests.storage._helpers import (
     FUNCTION,
@@ -39,6 +37,7 @@ from tests.storage._helpers import (
     try_mount_tmpfs,
     unmount,
 )
+from tests.storage._workers import context, run, write_as_nobody, write_under_file_size_limit
 
 MakeStorage = Callable[..., CaptureStorage]
 
@@ -122,22 +121,8 @@ def test_read_only_store_refuses_writes_clearly_and_still_reads(
         storage.prune(FUNCTION, keep=0)
 
 
-def _write_as_nobody(backend: str, root: Path, result: int) -> None:
-    storage = open_storage(backend, root)
-    os.setgid(65534)
-    os.setuid(65534)
-    try:
-        storage.write(make_record("refused"))
-    except CaptureWriteError as error:
-        message = str(error)
-    else:
-        message = "no error"
-    os.write(result, message.encode())
-    os.close(result)
-
-
 @pytest.mark.skipif(
-    not hasattr(os, "fork") or os.name != "posix" or os.geteuid() != 0,
+    os.name != "posix" or os.geteuid() != 0,
     reason="switches to another user: needs root",
 )
 def test_store_of_another_user_gives_permission_denied(
@@ -145,16 +130,9 @@ def test_store_of_another_user_gives_permission_denied(
 ) -> None:
     root = tmp_path / "store"
     kept = make_storage(root).write(make_record("kept"))  # 0700 folders owned by root
-    result_read, result_write = os.pipe()
-    writer = multiprocessing.get_context("fork").Process(
-        target=_write_as_nobody, args=(backend, root, result_write)
-    )
-    writer.start()
-    os.close(result_write)
-    message = os.read(result_read, 10_000).decode()
-    os.close(result_read)
-    writer.join(timeout=60)
-    assert writer.exitcode == 0
+    receive, send = context().Pipe(duplex=False)
+    assert run(write_as_nobody, backend, root, send) == 0
+    message = receive.recv()
     assert "permission denied" in message
     assert "writable by this user (uid 65534)" in message
     assert [ref.capture_id for ref in make_storage(root).list(FUNCTION)] == [kept.capture_id]
@@ -252,33 +230,14 @@ def test_full_disk_fails_the_write_and_loses_nothing(
     assert storage.read(ref).args == ("after",)
 
 
-def _write_under_file_size_limit(backend: str, root: Path, result: Path) -> None:
-    import resource
-
-    storage = open_storage(backend, root)
-    storage.write(make_record("small"))  # well under the limit
-    resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
-    try:
-        storage.write(make_record("big", size=256 * 1024))
-    except CaptureWriteError as error:
-        result.write_text(str(error))
-    else:
-        result.write_text("no error")
-
-
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork and RLIMIT_FSIZE (POSIX)")
+@pytest.mark.skipif(os.name != "posix", reason="needs RLIMIT_FSIZE (POSIX)")
 def test_file_size_limit_fails_the_write_and_loses_nothing(
     backend: str, make_storage: MakeStorage, tmp_path: Path
 ) -> None:
-    result = tmp_path / "result.txt"
-    context = multiprocessing.get_context("fork")
-    writer = context.Process(
-        target=_write_under_file_size_limit, args=(backend, tmp_path / "s", result)
-    )
-    writer.start()
-    writer.join(timeout=60)
-    assert writer.exitcode == 0  # SIGXFSZ is ignored by Python: the write fails with EFBIG
-    message = result.read_text()
+    receive, send = context().Pipe(duplex=False)
+    # SIGXFSZ is ignored by Python: the write fails with EFBIG instead of killing it
+    assert run(write_under_file_size_limit, backend, tmp_path / "s", send) == 0
+    message = receive.recv()
     assert "larger than this process may write" in message
     assert "SNAP_CAPTURE_MAX_SIZE" in message
 

@@ -685,15 +685,25 @@ class _TestBackendPlugin:
         register("testjson", JSONStore, description="JSON for tests")
 
 
+def _forget_registrations() -> None:
+    from snapy_core import _plugins
+
+    _plugins._registry_cache.clear()  # registrations are cached until the manager changes
+
+
 @pytest.fixture
 def test_backend() -> Any:
-    from snapy_core import get_plugin_manager, reset_plugin_manager
+    # register on the live manager and take it away afterwards (no reset: plugins that
+    # other tests registered by hand stay as they were)
+    from snapy_core import get_plugin_manager
 
-    reset_plugin_manager()
+    manager = get_plugin_manager()
     plugin = _TestBackendPlugin()
-    get_plugin_manager().register(plugin, name="test-backend")
+    manager.register(plugin, name="test-backend")
+    _forget_registrations()
     yield
-    reset_plugin_manager()
+    manager.unregister(plugin)
+    _forget_registrations()
 
 
 @pytest.mark.usefixtures("test_backend")
@@ -719,20 +729,25 @@ def test_unknown_backend_lists_installed_ones_and_the_pip_hint() -> None:
     assert "Check the name, or install the plugin" in message
 
 
-def test_known_backend_missing_says_which_package_to_install(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from snapy_core import reset_plugin_manager
+def test_known_backend_missing_says_which_package_to_install() -> None:
+    from snapy_core import collect_registrations, get_plugin_manager
 
-    monkeypatch.setenv("SNAPY_DISABLED_PLUGINS", "pickle,json")
-    reset_plugin_manager()
+    manager = get_plugin_manager()
+    providers = {
+        registration.plugin
+        for registration in collect_registrations("snapy_register_storage_backends")
+        if registration.args[0] in ("json", "pickle")
+    }
+    removed = [(name, manager.unregister(name=name)) for name in providers]
+    _forget_registrations()
     try:
         for name, package in (("pickle", "snapy-storage-pickle"), ("json", "snapy-storage-json")):
             with pytest.raises(BackendNotFoundError, match=f"pip install {package}"):
                 open_storage(name, "unused")
     finally:
-        monkeypatch.delenv("SNAPY_DISABLED_PLUGINS")
-        reset_plugin_manager()
+        for name, plugin in removed:
+            manager.register(plugin, name=name)
+        _forget_registrations()
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,6 @@ from snapy_core import (
     Unserializable,
     available_backends,
     open_storage,
-    reset_plugin_manager,
 )
 from snapy_storage_pickle import MAGIC, PickleStorage, PickleTrustWarning
 from tests.strategies import assert_same, capture_values
@@ -55,7 +54,6 @@ def test_public_api_is_pinned() -> None:
 
 
 def test_registered_as_the_pickle_backend(tmp_path: Path) -> None:
-    reset_plugin_manager()
     info = available_backends()["pickle"]
     assert info.plugin == "pickle"
     assert "HMAC" in info.description
