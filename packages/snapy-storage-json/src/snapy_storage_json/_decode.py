@@ -53,6 +53,7 @@ from ._trust import BadClassPath, TrustPolicy, UntrustedClass
 _MAX_DECIMAL_DIGITS = 4300
 _INT_TEXT = re.compile(r"-?(?:0x[0-9a-f]+|[0-9]+)\Z")
 _SUFFIX = re.compile(r"\[([^\[\]]*)\]\Z")
+_OFFSET = re.compile(r"([+-])(\d\d):(\d\d)(?::(\d\d)(?:\.(\d{6}))?)?\Z")
 _SHORT = 80
 
 
@@ -152,11 +153,25 @@ def _apply_zone(value: Any, zone: str | None, name: str | None, fold: int) -> An
     return value.replace(fold=1) if fold else value
 
 
-def _parse_offset(text: str) -> dt.timedelta:
-    parsed = dt.datetime.fromisoformat("2000-01-01T00:00:00" + text).utcoffset()
-    if parsed is None:
-        raise ValueError(f"{text!r} is not a UTC offset")
-    return parsed
+def _take_offset(text: str) -> tuple[str, dt.timezone | None]:
+    """Split a trailing UTC offset off ``text``.
+
+    Parsed by hand: ``fromisoformat`` drops an offset of zero seconds and a few
+    microseconds (``+00:00:00.000001``), which ``isoformat`` does write.
+    """
+    match = _OFFSET.search(text)
+    if match is None:
+        return text, None
+    sign, hours, minutes, seconds, micros = match.groups()
+    offset = dt.timedelta(
+        hours=int(hours), minutes=int(minutes), seconds=int(seconds or 0),
+        microseconds=int(micros or 0),
+    )
+    return text[: match.start()], dt.timezone(-offset if sign == "-" else offset)
+
+
+def _with_offset(naive: Any, offset: dt.timezone | None) -> Any:
+    return naive if offset is None else naive.replace(tzinfo=offset)
 
 
 def _bytes(text: str) -> bytes:
@@ -373,12 +388,20 @@ def _d_complex(self: Decoder, payload: Any) -> Any:
 
 def _d_datetime(self: Decoder, payload: Any) -> Any:
     text, zone, name, fold = _split_suffixes(_expect(payload, str, "$datetime"))
-    return _apply_zone(dt.datetime.fromisoformat(text), zone, name, fold)
+    text, offset = _take_offset(text)
+    naive = dt.datetime.fromisoformat(text)
+    if naive.tzinfo is not None:
+        raise ValueError("malformed UTC offset")
+    return _apply_zone(_with_offset(naive, offset), zone, name, fold)
 
 
 def _d_time(self: Decoder, payload: Any) -> Any:
     text, zone, name, fold = _split_suffixes(_expect(payload, str, "$time"))
-    return _apply_zone(dt.time.fromisoformat(text), zone, name, fold)
+    text, offset = _take_offset(text)
+    naive = dt.time.fromisoformat(text)
+    if naive.tzinfo is not None:
+        raise ValueError("malformed UTC offset")
+    return _apply_zone(_with_offset(naive, offset), zone, name, fold)
 
 
 def _d_timedelta(self: Decoder, payload: Any) -> Any:
@@ -399,8 +422,10 @@ def _d_timezone(self: Decoder, payload: Any) -> Any:
     text, zone, name, fold = _split_suffixes(_expect(payload, str, "$timezone"))
     if zone is not None or fold:
         raise DecodeProblem(f"malformed $timezone value {payload!r}")
-    offset = _parse_offset(text)
-    return dt.timezone(offset, name) if name is not None else dt.timezone(offset)
+    rest, offset = _take_offset(text)
+    if rest or offset is None:
+        raise ValueError(f"{text!r} is not a UTC offset")
+    return dt.timezone(offset.utcoffset(None), name) if name is not None else offset
 
 
 def _d_str(self: Decoder, payload: Any) -> Any:
@@ -542,13 +567,12 @@ def _d_namedtuple(self: Decoder, payload: Any) -> Any:
 
 def _d_object(self: Decoder, payload: Any) -> Any:
     payload, path = _class_payload(payload, "$object")
-    value_repr = payload.get("repr", "")
-    if not isinstance(value_repr, str):
-        raise DecodeProblem("$object 'repr' must be a string")
     try:
         cls = self.resolve(path, "construct", "$object")
     except UntrustedClass as untrusted:
-        return Untrusted(untrusted.reason, type_name=untrusted.type_name, value_repr=value_repr)
+        return Untrusted(
+            untrusted.reason, type_name=untrusted.type_name, value_repr=_object_repr(self, payload, path)
+        )
     if not isinstance(cls, type):
         raise DecodeProblem(f"$object: {path} is not a class")
     if "call" in payload:
@@ -588,6 +612,24 @@ def _d_object(self: Decoder, payload: Any) -> Any:
         except Exception as error:
             raise _rebuild_failed(path, "adding its items", error) from None
     return instance
+
+
+def _object_repr(self: Decoder, payload: dict[str, Any], path: str) -> str:
+    """``Class(arg, ..., attribute=value, ...)`` from the stored data, for an Untrusted."""
+    parts = [safe_repr(item) for item in self.items(payload.get("call", payload.get("new", [])), "$object")]
+    if "state" in payload:
+        state = self.field(payload, "state", "$object")
+        if isinstance(state, tuple) and len(state) == 2:
+            merged = dict(state[0] or {}) if isinstance(state[0], dict) else {}
+            if isinstance(state[1], dict):
+                merged.update(state[1])
+            state = merged
+        if isinstance(state, dict):
+            parts.extend(f"{name}={safe_repr(item)}" for name, item in state.items())
+        else:
+            parts.append(f"state={safe_repr(state)}")
+    text = f"{_qualname(path)}({', '.join(parts)})"
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 def _rebuild_failed(path: str, step: str, error: BaseException) -> DecodeProblem:

@@ -459,7 +459,6 @@ def _enc_object(enc: Encoder, value: Any, depth: int, active: Any) -> JSONValue:
             [encode(key, child + 1, active), encode(item, child + 1, active)]
             for key, item in dict_items
         ]
-    payload["repr"] = safe_repr(value)
     return {"$object": payload}
 
 
