@@ -17,13 +17,13 @@ import datetime as dt
 import decimal
 import gc
 import os
-import statistics
 import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 import orjson
+
 from snapy_core import CallMetadata, CaptureRecord, Redacted, record_to_primitive
 from snapy_storage_json import JSONCodec, JSONStorage
 
@@ -46,8 +46,13 @@ class LineItem:
 
 def _metadata() -> CallMetadata:
     return CallMetadata(
-        call_depth=0, thread_name="MainThread", thread_id=140_000_000_000, pid=os.getpid(),
-        host="bench-host", python_version="3.12.0", snapy_version="0.1.0",
+        call_depth=0,
+        thread_name="MainThread",
+        thread_id=140_000_000_000,
+        pid=os.getpid(),
+        host="bench-host",
+        python_version="3.12.0",
+        snapy_version="0.1.0",
     )
 
 
@@ -122,16 +127,34 @@ def main() -> None:
         data = record_to_primitive(record)
         native = _json_native(data)
         raw = storage.encode(record)
-        floor_dump = per_call(lambda native=native: orjson.dumps(native, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+        floor_dump = per_call(
+            lambda native=native: orjson.dumps(
+                native, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
+            )
+        )
         floor_load = per_call(lambda raw=raw: orjson.loads(raw))
         rows = [
             ("encode values", per_call(lambda data=data: codec.encode(data)), floor_dump),
-            ("storage.encode(record)", per_call(lambda record=record: storage.encode(record)), floor_dump),
-            ("loads (JSON -> values)", per_call(lambda raw=raw: codec.loads(raw, module="shop")), floor_load),
-            ("storage.decode(bytes)", per_call(lambda raw=raw: storage.decode(raw, source="bench")), floor_load),
+            (
+                "storage.encode(record)",
+                per_call(lambda record=record: storage.encode(record)),
+                floor_dump,
+            ),
+            (
+                "loads (JSON -> values)",
+                per_call(lambda raw=raw: codec.loads(raw, module="shop")),
+                floor_load,
+            ),
+            (
+                "storage.decode(bytes)",
+                per_call(lambda raw=raw: storage.decode(raw, source="bench")),
+                floor_load,
+            ),
         ]
         for operation, micros, floor in rows:
-            print(f"{label:<10} {operation:<26} {micros:>9.2f} {floor:>10.2f} {micros / floor:>6.1f}x")
+            print(
+                f"{label:<10} {operation:<26} {micros:>9.2f} {floor:>10.2f} {micros / floor:>6.1f}x"
+            )
         print(f"{label:<10} {'file size':<26} {len(raw):>9} bytes")
     print()
     print("µs: best of 5 samples; ratio: against orjson on the JSON-native equivalent.")

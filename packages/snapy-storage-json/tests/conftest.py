@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 import pytest
+
 import snapy_core
 
 
@@ -63,7 +64,7 @@ def assert_same(expected: Any, actual: Any, where: str = "value") -> None:
         _same_attributes(expected, actual, where)
     elif isinstance(expected, (list, tuple, collections.deque)):
         assert len(actual) == len(expected), f"{where}: {actual!r} != {expected!r}"
-        for index, (left, right) in enumerate(zip(expected, actual)):
+        for index, (left, right) in enumerate(zip(expected, actual, strict=True)):
             assert_same(left, right, f"{where}[{index}]")
         if isinstance(expected, collections.deque):
             assert actual.maxlen == expected.maxlen, where
@@ -97,7 +98,9 @@ def _same_attributes(expected: Any, actual: Any, where: str) -> None:
     left = getattr(expected, "__dict__", None)
     if isinstance(left, dict):
         right = vars(actual)
-        assert sorted(right) == sorted(left), f"{where}: attributes {sorted(right)} != {sorted(left)}"
+        assert sorted(right) == sorted(left), (
+            f"{where}: attributes {sorted(right)} != {sorted(left)}"
+        )
         for name, value in left.items():
             assert_same(value, right[name], f"{where}.{name}")
     for name in _slot_names(type(expected)):

@@ -24,6 +24,7 @@ import zoneinfo
 import attrs
 import orjson
 import pytest
+
 from snapy_core import Omitted, Placeholder, Redacted, Unserializable, Untrusted
 from snapy_core.errors import RecordError
 from snapy_storage_json import JSONCodec, decode_value, dumps, encode_value, loads
@@ -48,7 +49,7 @@ def roundtrip(codec: JSONCodec, value: object) -> object:
 class Color(enum.Enum):
     RED = "red"
     GREEN = "green"
-    CRIMSON = "red"  # an alias
+    CRIMSON = "red"  # noqa: PIE796 - an alias, on purpose
 
 
 class Level(enum.IntEnum):
@@ -269,7 +270,9 @@ TAGGED = [
         {"$enum": {"class": f"{CLASS}Permission", "value": 3}},
         id="flag-combination",
     ),
-    pytest.param(http.HTTPStatus.NOT_FOUND, {"$enum": "http:HTTPStatus.NOT_FOUND"}, id="stdlib-enum"),
+    pytest.param(
+        http.HTTPStatus.NOT_FOUND, {"$enum": "http:HTTPStatus.NOT_FOUND"}, id="stdlib-enum"
+    ),
     pytest.param(
         FrozenPoint(1, 2),
         {"$dataclass": {"class": f"{CLASS}FrozenPoint", "fields": {"x": 1, "y": 2}}},
@@ -646,7 +649,9 @@ BAD = [
     pytest.param(b'{"$decimal": "one"}', "malformed $decimal", id="bad-decimal"),
     pytest.param(b'{"$datetime": "yesterday"}', "malformed $datetime", id="bad-datetime"),
     pytest.param(b'{"$datetime": "2024-01-01T00:00:00[No/Such_Zone]"}', "not known", id="zone"),
-    pytest.param(b'{"$datetime": "2024-01-01T00:00:00[../../etc/passwd]"}', "time zone", id="zone-path"),
+    pytest.param(
+        b'{"$datetime": "2024-01-01T00:00:00[../../etc/passwd]"}', "time zone", id="zone-path"
+    ),
     pytest.param(b'{"$timedelta": {"days": 1}}', "integer days", id="bad-timedelta"),
     pytest.param(b'{"$complex": [1]}', "[real, imag]", id="bad-complex"),
     pytest.param(b'{"$uuid": "x"}', "malformed $uuid", id="bad-uuid"),

@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 import pytest
+
 import snapy_core
 from snapy_core import Unserializable, hookimpl
 from snapy_core.errors import PluginWarning, RecordError
@@ -51,8 +52,9 @@ class MoneyPlugin:
             decode=lambda pair: (TaxedCents if pair[1] == "TAX" else Cents)(*pair),
         )
         register(Fragile, tag="test.fragile", encode=_explode, decode=_explode)
-        register(dt.date, tag="test.date", encode=lambda day: day.toordinal(),
-                 decode=dt.date.fromordinal)
+        register(
+            dt.date, tag="test.date", encode=lambda day: day.toordinal(), decode=dt.date.fromordinal
+        )
 
 
 def _explode(value: Any) -> Any:
@@ -140,8 +142,15 @@ class BadPlugin:
         register(Fragile, tag="test.ok", encode=lambda value: 1, decode=lambda value: Fragile())
 
 
-@pytest.mark.parametrize("problem", ["used by snapy-storage-json", "must be a class",
-                                     "must not start with '$'", "missing encode, decode"])
+@pytest.mark.parametrize(
+    "problem",
+    [
+        "used by snapy-storage-json",
+        "must be a class",
+        "must not start with '$'",
+        "missing encode, decode",
+    ],
+)
 def test_invalid_registrations_are_skipped_with_a_warning(
     fresh_plugins: None, problem: str
 ) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 import pluggy
+
 from snapy_core import get_config, get_plugin_manager
 from snapy_core.errors import RecordError
 

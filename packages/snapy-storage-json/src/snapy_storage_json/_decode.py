@@ -29,7 +29,6 @@ never imported.
 from __future__ import annotations
 
 import base64
-import binascii
 import dataclasses
 import datetime as dt
 import decimal
@@ -43,6 +42,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
+
 from snapy_core import Omitted, Placeholder, Redacted, Unserializable, Untrusted
 from snapy_core.errors import RecordError
 
@@ -85,11 +85,14 @@ def _short(payload: object) -> str:
     return text if len(text) <= _SHORT else text[: _SHORT - 1] + "…"
 
 
+_JSON_KINDS: dict[type, str] = {str: "string", list: "array", dict: "object"}
+
+
 def _expect(payload: object, kind: type, tag: str) -> Any:
     if type(payload) is not kind:
         raise DecodeProblem(
             f"malformed {tag} value {_short(payload)}: expected a JSON "
-            f"{ {str: 'string', list: 'array', dict: 'object'}.get(kind, kind.__name__) }"
+            f"{_JSON_KINDS.get(kind, kind.__name__)}"
         )
     return payload
 
@@ -127,7 +130,7 @@ def _split_suffixes(text: str) -> tuple[str, str | None, str | None, int]:
         if content == "fold=1":
             fold = 1
         elif content.startswith("tzname="):
-            name = content[len("tzname="):]
+            name = content[len("tzname=") :]
         else:
             zone = content
 
@@ -164,7 +167,9 @@ def _take_offset(text: str) -> tuple[str, dt.timezone | None]:
         return text, None
     sign, hours, minutes, seconds, micros = match.groups()
     offset = dt.timedelta(
-        hours=int(hours), minutes=int(minutes), seconds=int(seconds or 0),
+        hours=int(hours),
+        minutes=int(minutes),
+        seconds=int(seconds or 0),
         microseconds=int(micros or 0),
     )
     return text[: match.start()], dt.timezone(-offset if sign == "-" else offset)
@@ -176,7 +181,7 @@ def _with_offset(naive: Any, offset: dt.timezone | None) -> Any:
 
 def _bytes(text: str) -> bytes:
     if text.startswith("base64:"):
-        return base64.b64decode(text[len("base64:"):], validate=True)
+        return base64.b64decode(text[len("base64:") :], validate=True)
     return text.encode("ascii")
 
 
@@ -269,11 +274,11 @@ class Decoder:
         except RecursionError:
             raise
         except Exception as error:
-            problem = DecodeProblem(
+            malformed = DecodeProblem(
                 f"malformed {tag} value {_short(payload)}: {type(error).__name__}: {error}"
             )
-            problem.path.append(f".{tag}")
-            raise problem from None
+            malformed.path.append(f".{tag}")
+            raise malformed from None
 
     def items(self, payload: Any, tag: str) -> list[Any]:
         result: list[Any] = self.value(_expect(payload, list, tag))
@@ -467,7 +472,8 @@ def _d_enum(self: Decoder, payload: Any) -> Any:
             cls = self.resolve(path, "lookup", "$enum")
         except UntrustedClass as untrusted:
             return Untrusted(
-                untrusted.reason, type_name=untrusted.type_name,
+                untrusted.reason,
+                type_name=untrusted.type_name,
                 value_repr=f"{_qualname(path)}.{name}",
             )
         if not (isinstance(cls, type) and issubclass(cls, enum.Enum)):
@@ -484,7 +490,8 @@ def _d_enum(self: Decoder, payload: Any) -> Any:
     except UntrustedClass as untrusted:
         value = self.field(payload, "value", "$enum")
         return Untrusted(
-            untrusted.reason, type_name=untrusted.type_name,
+            untrusted.reason,
+            type_name=untrusted.type_name,
             value_repr=f"{_qualname(path)}({safe_repr(value)})",
         )
     if not (isinstance(cls, type) and issubclass(cls, enum.Enum)):
@@ -514,7 +521,8 @@ def _fields_decoder(tag: str, check: Callable[[type], bool], kind: str) -> Calla
         except UntrustedClass as untrusted:
             values = self.fields(payload, "fields", tag)
             return Untrusted(
-                untrusted.reason, type_name=untrusted.type_name,
+                untrusted.reason,
+                type_name=untrusted.type_name,
                 value_repr=_call_repr(path, values),
             )
         if not (isinstance(cls, type) and check(cls)):
@@ -571,7 +579,9 @@ def _d_object(self: Decoder, payload: Any) -> Any:
         cls = self.resolve(path, "construct", "$object")
     except UntrustedClass as untrusted:
         return Untrusted(
-            untrusted.reason, type_name=untrusted.type_name, value_repr=_object_repr(self, payload, path)
+            untrusted.reason,
+            type_name=untrusted.type_name,
+            value_repr=_object_repr(self, payload, path),
         )
     if not isinstance(cls, type):
         raise DecodeProblem(f"$object: {path} is not a class")
@@ -616,7 +626,10 @@ def _d_object(self: Decoder, payload: Any) -> Any:
 
 def _object_repr(self: Decoder, payload: dict[str, Any], path: str) -> str:
     """``Class(arg, ..., attribute=value, ...)`` from the stored data, for an Untrusted."""
-    parts = [safe_repr(item) for item in self.items(payload.get("call", payload.get("new", [])), "$object")]
+    parts = [
+        safe_repr(item)
+        for item in self.items(payload.get("call", payload.get("new", [])), "$object")
+    ]
     if "state" in payload:
         state = self.field(payload, "state", "$object")
         if isinstance(state, tuple) and len(state) == 2:

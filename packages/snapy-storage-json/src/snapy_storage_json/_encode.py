@@ -37,6 +37,7 @@ from typing import Any
 
 import attrs
 import orjson
+
 from snapy_core import Omitted, Placeholder, Redacted, Unserializable, Untrusted
 
 from ._serializers import Serializer
@@ -60,6 +61,8 @@ _PRINTABLE_ASCII = bytes(range(32, 127)) + b"\t\n\r"
 _SORT_OPTIONS = orjson.OPT_SORT_KEYS
 _NUMBERS = frozenset({int, float, bool})
 _MAX_CACHED_TYPES = 10_000
+_NEWOBJ = getattr(copyreg, "__newobj__")  # noqa: B009 - the stubs do not declare them
+_NEWOBJ_EX = getattr(copyreg, "__newobj_ex__")  # noqa: B009
 
 JSONValue = Any
 Handler = Callable[["Encoder", Any, int, "set[int] | None"], JSONValue]
@@ -85,10 +88,10 @@ def unserializable(cls: type, reason: str) -> JSONValue:
 def safe_repr(value: Any) -> str:
     """A bounded ``repr`` without memory addresses (so re-encoding gives the same bytes)."""
     try:
-        text = repr(value)
+        text: object = repr(value)
     except Exception as error:
         text = f"<{type_name(type(value))} object; repr() failed: {type(error).__name__}>"
-    if not isinstance(text, str):
+    if not isinstance(text, str):  # a broken __repr__ can return anything
         text = f"<{type_name(type(value))} object>"
     text = _ADDRESS.sub("", text)
     if len(text) > _REPR_LIMIT:
@@ -255,9 +258,7 @@ def _enc_placeholder(enc: Encoder, value: Placeholder, depth: int, active: Any) 
     return {"$placeholder": value.reason}
 
 
-def _enc_unserializable(
-    enc: Encoder, value: Unserializable, depth: int, active: Any
-) -> JSONValue:
+def _enc_unserializable(enc: Encoder, value: Unserializable, depth: int, active: Any) -> JSONValue:
     return {"$unserializable": {"reason": value.reason, "type": value.type_name}}
 
 
@@ -278,8 +279,7 @@ def _enc_function(enc: Encoder, value: types.FunctionType, depth: int, active: A
     module, qualname = value.__module__, value.__qualname__
     if "<lambda>" in qualname:
         raise Unsupported(
-            "a lambda cannot be stored: the JSON backend stores module-level functions "
-            "by name only"
+            "a lambda cannot be stored: the JSON backend stores module-level functions by name only"
         )
     if "<locals>" in qualname:
         raise Unsupported(
@@ -377,7 +377,9 @@ def _namedtuple_handler(cls: type) -> Handler:
     def handler(enc: Encoder, value: Any, depth: int, active: Any) -> JSONValue:
         child = depth + 3
         encode = enc.encode_at
-        fields = {name: encode(item, child, active) for name, item in zip(names, value)}
+        fields = {
+            name: encode(item, child, active) for name, item in zip(names, value, strict=True)
+        }
         return {"$namedtuple": {"class": enc.class_path(cls), "fields": fields}}
 
     return handler
@@ -419,13 +421,13 @@ def _enc_object(enc: Encoder, value: Any, depth: int, active: Any) -> JSONValue:
     child = depth + 3
     encode = enc.encode_at
     payload: dict[str, JSONValue] = {"class": path}
-    if function is copyreg.__newobj__:
+    if function is _NEWOBJ:
         if not arguments or arguments[0] is not cls:
             raise Unsupported(f"{type_name(cls)} cannot be stored: __newobj__ for another class")
         constructor = "new"
         if len(arguments) > 1:
             payload["new"] = [encode(item, child, active) for item in arguments[1:]]
-    elif function is copyreg.__newobj_ex__:
+    elif function is _NEWOBJ_EX:
         if len(arguments) != 3 or arguments[0] is not cls:
             raise Unsupported(f"{type_name(cls)} cannot be stored: __newobj_ex__ for another class")
         constructor = "new"
@@ -616,9 +618,7 @@ class Encoder:
                 return {name: encode(item, child, active) for name, item in value.items()}
         return {"$dict": self.sorted_pairs(value, depth + 3, active)}
 
-    def _dispatch(
-        self, cls: type, value: Any, depth: int, active: set[int] | None
-    ) -> JSONValue:
+    def _dispatch(self, cls: type, value: Any, depth: int, active: set[int] | None) -> JSONValue:
         handler = self._handlers.get(cls)
         if handler is None:
             handler = self._classify(cls)
@@ -627,9 +627,7 @@ class Encoder:
         except Unsupported as error:
             return unserializable(cls, str(error))
         except Exception as error:
-            return unserializable(
-                cls, f"encoding failed: {type(error).__name__}: {error}"
-            )
+            return unserializable(cls, f"encoding failed: {type(error).__name__}: {error}")
 
     # -- helpers for handlers --------------------------------------------------------------
 

@@ -7,16 +7,45 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
+
 from snapy_core import Registration, collect_registrations
 from snapy_core.errors import PluginWarning
 
 RESERVED_TAGS = frozenset(
     {
-        "attrs", "bytearray", "bytes", "complex", "dataclass", "date", "datetime", "decimal",
-        "dict", "enum", "float", "frozenset", "global", "int", "namedtuple", "object",
-        "omitted", "path", "placeholder", "pureposixpath", "purewindowspath", "redacted",
-        "set", "str", "time", "timedelta", "timezone", "tuple", "unserializable",
-        "untrusted", "uuid", "windowspath", "zoneinfo",
+        "attrs",
+        "bytearray",
+        "bytes",
+        "complex",
+        "dataclass",
+        "date",
+        "datetime",
+        "decimal",
+        "dict",
+        "enum",
+        "float",
+        "frozenset",
+        "global",
+        "int",
+        "namedtuple",
+        "object",
+        "omitted",
+        "path",
+        "placeholder",
+        "pureposixpath",
+        "purewindowspath",
+        "redacted",
+        "set",
+        "str",
+        "time",
+        "timedelta",
+        "timezone",
+        "tuple",
+        "unserializable",
+        "untrusted",
+        "uuid",
+        "windowspath",
+        "zoneinfo",
     }
 )
 """Tags the JSON codec uses itself (written as ``{"$tuple": ...}``); plugins may not."""
@@ -41,8 +70,8 @@ def _from_registration(registration: Registration) -> Serializer:
     names = ("cls", "tag", "encode", "decode")
     if len(args) > len(names):
         raise TypeError(f"register() takes at most 4 positional arguments, got {len(args)}")
-    values = dict(zip(names, args))
-    for name in names[len(args):]:
+    values = dict(zip(names, args, strict=False))
+    for name in names[len(args) :]:
         if name in kwargs:
             values[name] = kwargs.pop(name)
     if kwargs:

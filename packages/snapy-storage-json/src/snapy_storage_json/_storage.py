@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 import orjson
+
 from snapy_core import CaptureStorage
 from snapy_core.errors import CaptureCorruptError, RecordError
 
@@ -89,9 +90,7 @@ def _json_kind(value: Any) -> str:
 
 def _format_problem(written_as: Any) -> str:
     if written_as is None:
-        return (
-            f"no {_FORMAT_FIELD!r} field: this JSON was not written by snapy-storage-json"
-        )
+        return f"no {_FORMAT_FIELD!r} field: this JSON was not written by snapy-storage-json"
     if isinstance(written_as, str) and written_as.startswith("snapy-json/"):
         return (
             f"written in format {written_as!r}, this snapy-storage-json reads {FORMAT!r}; "

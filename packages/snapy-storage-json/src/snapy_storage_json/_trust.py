@@ -70,25 +70,56 @@ def _class_path(cls: type) -> str:
 
 
 _SAFE_CLASS_OBJECTS: tuple[type, ...] = (
-    bool, bytearray, bytes, complex, dict, float, frozenset, int, list, object, range, set,
-    slice, str, tuple,
-    collections.ChainMap, collections.Counter, collections.OrderedDict,
-    collections.UserDict, collections.UserList, collections.UserString,
-    collections.defaultdict, collections.deque,
-    dt.date, dt.datetime, dt.time, dt.timedelta, dt.timezone,
+    bool,
+    bytearray,
+    bytes,
+    complex,
+    dict,
+    float,
+    frozenset,
+    int,
+    list,
+    object,
+    range,
+    set,
+    slice,
+    str,
+    tuple,
+    collections.ChainMap,
+    collections.Counter,
+    collections.OrderedDict,
+    collections.UserDict,
+    collections.UserList,
+    collections.UserString,
+    collections.defaultdict,
+    collections.deque,
+    dt.date,
+    dt.datetime,
+    dt.time,
+    dt.timedelta,
+    dt.timezone,
     decimal.Decimal,
     fractions.Fraction,
-    ipaddress.IPv4Address, ipaddress.IPv4Interface, ipaddress.IPv4Network,
-    ipaddress.IPv6Address, ipaddress.IPv6Interface, ipaddress.IPv6Network,
-    pathlib.PurePath, pathlib.PurePosixPath, pathlib.PureWindowsPath,
-    pathlib.Path, pathlib.PosixPath, pathlib.WindowsPath,
+    ipaddress.IPv4Address,
+    ipaddress.IPv4Interface,
+    ipaddress.IPv4Network,
+    ipaddress.IPv6Address,
+    ipaddress.IPv6Interface,
+    ipaddress.IPv6Network,
+    pathlib.PurePath,
+    pathlib.PurePosixPath,
+    pathlib.PureWindowsPath,
+    pathlib.Path,
+    pathlib.PosixPath,
+    pathlib.WindowsPath,
     types.SimpleNamespace,
     uuid.UUID,
     zoneinfo.ZoneInfo,
-) + tuple(
-    value
-    for value in vars(builtins).values()
-    if isinstance(value, type) and issubclass(value, BaseException)
+    *(
+        value
+        for value in vars(builtins).values()
+        if isinstance(value, type) and issubclass(value, BaseException)
+    ),
 )
 
 SAFE_CLASSES: frozenset[str] = frozenset(_class_path(cls) for cls in _SAFE_CLASS_OBJECTS)
@@ -179,9 +210,7 @@ class TrustPolicy:
         module, qualname = split_class_path(path)
         allowed = self.trusts_module(module) or f"{module}:{qualname}" in SAFE_CLASSES
         if not allowed and kind == "lookup":
-            allowed = any(
-                module == name or module.startswith(name + ".") for name in SAFE_MODULES
-            )
+            allowed = any(module == name or module.startswith(name + ".") for name in SAFE_MODULES)
         if not allowed:
             raise self._untrusted(module, qualname)
         return resolve_trusted(module, qualname)
@@ -210,8 +239,7 @@ def resolve_trusted(module: str, qualname: str) -> object:
     ):
         actual = f"{getattr(target, '__module__', '?')}.{getattr(target, '__qualname__', '?')}"
         raise BadClassPath(
-            f"{module}:{qualname} resolves to {actual}, not to an object defined there; "
-            "refusing it"
+            f"{module}:{qualname} resolves to {actual}, not to an object defined there; refusing it"
         )
     return target
 
