@@ -25,10 +25,15 @@ from ._config import (
     set_global_config,
 )
 from ._filters import (
+    DEFAULT_VALUE_RULES,
     SENSITIVE_PATTERNS,
+    STRICT_NAME_RULES,
+    STRICT_VALUE_RULES,
     ArgumentFilter,
     FilteredArguments,
+    NameRule,
     Redactor,
+    ValueRule,
     build_redactor,
 )
 from ._hookspecs import PROJECT_NAME, CallContext, hookimpl, hookspec
@@ -84,11 +89,14 @@ from .errors import (
 
 __all__ = [
     "DEFAULT_PATH",
+    "DEFAULT_VALUE_RULES",
     "ENVIRONMENT_VARIABLES",
     "KNOWN_BACKEND_PACKAGES",
     "PROJECT_NAME",
     "SCHEMA_VERSION",
     "SENSITIVE_PATTERNS",
+    "STRICT_NAME_RULES",
+    "STRICT_VALUE_RULES",
     "ArgumentFilter",
     "BackendInfo",
     "BackendNotFoundError",
@@ -110,6 +118,7 @@ __all__ = [
     "FilterAction",
     "FilteredArguments",
     "FunctionSummary",
+    "NameRule",
     "Omitted",
     "Placeholder",
     "PluginError",
@@ -129,6 +138,7 @@ __all__ = [
     "TraceWarning",
     "Unserializable",
     "Untrusted",
+    "ValueRule",
     "__version__",
     "available_backends",
     "build_redactor",
