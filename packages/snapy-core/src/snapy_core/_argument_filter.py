@@ -298,7 +298,8 @@ class ArgumentFilter:
         if compiled is not None and _same(compiled.sources, sources):
             compiled.generation = _generation
             return compiled
-        compiled = CompiledRules(type(self).__qualname__, sources, _generation)
+        owner = type(self).__qualname__.rsplit("<locals>.", 1)[-1]
+        compiled = CompiledRules(owner, sources, _generation)
         self.__dict__["_snapy_compiled"] = compiled
         return compiled
 

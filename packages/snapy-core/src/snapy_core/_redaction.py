@@ -263,8 +263,14 @@ class _CopyFailed(Exception):
 # -- the redactor -------------------------------------------------------------------------
 
 
+def _label(cls: type) -> str:
+    """A class name for reasons: ``Outer.Inner``, without ``<locals>`` noise."""
+    return cls.__qualname__.rsplit("<locals>.", 1)[-1]
+
+
 def _describe(check: object) -> str:
-    name = getattr(check, "__qualname__", None) or type(check).__qualname__
+    name = getattr(check, "__qualname__", None) or _label(type(check))
+    name = name.rsplit("<locals>.", 1)[-1]
     if "<lambda>" in name:
         code = getattr(check, "__code__", None)
         if code is not None:
@@ -307,7 +313,7 @@ class Redactor:
         self._top_level_decisions = top_level_decisions
 
         rule_filters: list[tuple[str, ArgumentFilter]] = [
-            (type(self.argument_filter).__qualname__, self.argument_filter)
+            (_label(type(self.argument_filter)), self.argument_filter)
         ]
         if strict and not self.argument_filter.strict:
             # production mode's strict rules hold whatever the configured filter does
@@ -315,12 +321,12 @@ class Redactor:
         callables: list[tuple[str, FilterCallable, bool]] = []
         for check in self.extra_filters:
             if isinstance(check, ArgumentFilter):
-                rule_filters.append((type(check).__qualname__, check))
+                rule_filters.append((_label(type(check)), check))
             else:
                 callables.append((f"custom filter {_describe(check)!r}", check, False))
         for plugin, check in plugin_filters:
             if isinstance(check, ArgumentFilter):
-                rule_filters.append((f"{type(check).__qualname__} from plugin {plugin!r}", check))
+                rule_filters.append((f"{_label(type(check))} from plugin {plugin!r}", check))
             else:
                 callables.append((f"filter {_describe(check)!r} from plugin {plugin!r}", check,
                                   True))
@@ -344,8 +350,8 @@ class Redactor:
         name_hooks: list[Callable[[str], str | None]] = []
         leaf_hooks: list[tuple[str, Callable[[Any], bool]]] = []
         decisions: list[tuple[str, Callable[[str, Any], bool]]] = []
-        for _label, check in self._rule_filters:
-            owner = type(check).__qualname__
+        for _, check in self._rule_filters:
+            owner = _label(type(check))
             methods = overridden_methods(
                 check, "sensitive_name_reason", "contains_pii", "should_capture_arg",
                 "should_capture",
@@ -785,7 +791,7 @@ class _Scan:
         self.actions = [(p, h) for p, h in self.actions if not _under(p, path)]
         cause = "" if isinstance(error, _CopyFailed) else f" ({type(error).__name__})"
         placeholder = Redacted(
-            f"{type(value).__qualname__} could not be copied to redact {first}{cause}"
+            f"{_label(type(value))} could not be copied to redact {first}{cause}"
         )
         self.actions.append((path, placeholder))
         return placeholder
@@ -1179,7 +1185,7 @@ def _key_label(key: Any, redactor: Redactor) -> str:
         if isinstance(key, int) and redactor._leaf_reason(key, _INT) is not None:
             return "<redacted key>"
         return repr(key)
-    return f"<{type(key).__qualname__}>"
+    return f"<{_label(type(key))}>"
 
 
 # -- helpers for ArgumentFilter and for building ----------------------------------------------
@@ -1218,7 +1224,7 @@ def build_redactor(
     ``call`` is given and some plugin implements it, ``snapy_ignore_argument`` is asked
     about each argument.
     """
-    strict = config.redaction == "strict"
+    strict = config.redaction == "strict" or config.production_mode
     argument_filter = config.custom_filter or (_strict_filter() if strict else ArgumentFilter())
     plugin_filters: list[tuple[str, ArgumentFilter | FilterCallable]] = []
     hooks: list[Any] = []
