@@ -14,6 +14,7 @@ from snapy_core import (
 )
 
 # -- the seed documents' subclasses, exactly as written (imports adapted) -----------------
+# fmt: off
 
 
 class ProductionSecureFilter(ArgumentFilter):
@@ -67,6 +68,7 @@ class CustomArgumentFilter(ArgumentFilter):
     def should_capture(self, arg_name, arg_value):
         # Custom filtering logic
         return not self._is_sensitive(arg_name, arg_value)
+# fmt: on
 
 
 # -- seed 000 ------------------------------------------------------------------------------
@@ -85,6 +87,7 @@ def test_production_secure_filter_as_written():
 
 
 def test_production_secure_filter_in_the_seed_configuration():
+    # fmt: off
     config = CaptureConfig(
         production_mode=True,
         minimal_capture=True,
@@ -92,12 +95,15 @@ def test_production_secure_filter_in_the_seed_configuration():
         ignore_args=['password', 'token', 'secret', 'credentials', 'api_key'],
         custom_filter=ProductionSecureFilter()
     )
+    # fmt: on
     redactor = build_redactor(config, plugins=False)
-    result = redactor.apply([
-        ("customer", {"name": "Ann", "contact": {"ref": "5551234567", "mail": "a@b.io"}}),
-        ("sort_key", "name"),
-        ("note", "hello"),
-    ])
+    result = redactor.apply(
+        [
+            ("customer", {"name": "Ann", "contact": {"ref": "5551234567", "mail": "a@b.io"}}),
+            ("sort_key", "name"),
+            ("note", "hello"),
+        ]
+    )
     customer, sort_key, note = result.values
     # nested: its pii_patterns (\d{10}) and the built-in e-mail rule apply deep down
     assert customer["name"] == "Ann"
@@ -158,8 +164,10 @@ def test_overridden_contains_pii_is_called_for_nested_values():
     redactor = build_redactor(CaptureConfig(custom_filter=NoFoo()), plugins=False)
     result = redactor.apply([("data", {"a": ("x", "foo"), "b": "a@b.io"}), ("c", "foo")])
     assert result.values == [
-        {"a": ("x", Redacted("value rejected by NoFoo.contains_pii")),
-         "b": Redacted("value looks like an e-mail address")},
+        {
+            "a": ("x", Redacted("value rejected by NoFoo.contains_pii")),
+            "b": Redacted("value looks like an e-mail address"),
+        },
         Redacted("value rejected by NoFoo.contains_pii"),
     ]
 
@@ -277,8 +285,9 @@ def test_bad_configuration_is_a_clear_error():
         check.contains_pii("x")
     # at decoration time, the error comes from build_redactor
     with pytest.raises(ConfigError, match="not a valid regular expression"):
-        build_redactor(CaptureConfig(custom_filter=ArgumentFilter(pii_patterns=["("])),
-                       plugins=False)
+        build_redactor(
+            CaptureConfig(custom_filter=ArgumentFilter(pii_patterns=["("])), plugins=False
+        )
 
 
 def test_contains_pii_searches_containers():

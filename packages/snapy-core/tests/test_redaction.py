@@ -1,7 +1,6 @@
 import collections
 import copy
 import dataclasses
-import io
 import socket
 import threading
 import typing
@@ -98,11 +97,13 @@ def test_placeholder_and_action_for_a_top_level_argument():
 
 def test_dict_keys_are_names_and_keys_are_kept():
     result = redact(("headers", {"Authorization": "xyz", "X-Api-Key": "k", "Accept": "json"}))
-    assert result.values == [{
-        "Authorization": Redacted("name matches 'authorization'"),
-        "X-Api-Key": Redacted("name matches 'api_key'"),
-        "Accept": "json",
-    }]
+    assert result.values == [
+        {
+            "Authorization": Redacted("name matches 'authorization'"),
+            "X-Api-Key": Redacted("name matches 'api_key'"),
+            "Accept": "json",
+        }
+    ]
     assert paths(result) == {
         "headers['Authorization']": "name matches 'authorization'",
         "headers['X-Api-Key']": "name matches 'api_key'",
@@ -110,9 +111,14 @@ def test_dict_keys_are_names_and_keys_are_kept():
 
 
 def test_every_container_kind():
-    user = Plain("ann", {"email": "ann@example.com", "city": "Oslo"}, [
-        Card("ann", "x"), Card("bob", CARD),
-    ])
+    user = Plain(
+        "ann",
+        {"email": "ann@example.com", "city": "Oslo"},
+        [
+            Card("ann", "x"),
+            Card("bob", CARD),
+        ],
+    )
     original = copy.deepcopy(user.__dict__)
     result = redact(
         ("user", user),
@@ -127,7 +133,8 @@ def test_every_container_kind():
         ("address", Address("Main St 1", "bob@example.com")),
     )
     new_user = result.values[0]
-    assert type(new_user) is Plain and new_user is not user
+    assert type(new_user) is Plain
+    assert new_user is not user
     assert new_user.name == "ann"
     assert new_user.address == {"email": EMAIL, "city": "Oslo"}
     assert new_user.items[0] is user.items[0]  # unchanged parts are shared, not copied
@@ -139,20 +146,26 @@ def test_every_container_kind():
     assert attrs_user._token == Redacted("name matches 'token'")
     assert attrs_user.tags == ["ok", EMAIL]
     assert result.values[2] == FrozenAttrs("l", Redacted("name matches 'secret'"))
-    assert result.values[3] == Point(1, PASSWORD) and type(result.values[3]) is Point
+    assert result.values[3] == Point(1, PASSWORD)
+    assert type(result.values[3]) is Point
     slotted = result.values[4]
-    assert type(slotted) is Slotted and slotted.label == "l" and slotted.password == PASSWORD
+    assert type(slotted) is Slotted
+    assert slotted.label == "l"
+    assert slotted.password == PASSWORD
     assert slotted._Slotted__hidden == EMAIL
     group = result.values[5]
     assert group == ({"password": PASSWORD}, frozenset({"x", EMAIL}), {"y"})
     assert type(group[1]) is frozenset
     queue = result.values[6]
-    assert type(queue) is collections.deque and queue.maxlen == 5
+    assert type(queue) is collections.deque
+    assert queue.maxlen == 5
     assert list(queue) == ["a", EMAIL]
     ordered = result.values[7]
-    assert type(ordered) is collections.OrderedDict and list(ordered) == ["a", "password"]
+    assert type(ordered) is collections.OrderedDict
+    assert list(ordered) == ["a", "password"]
     counts = result.values[8]
-    assert type(counts) is collections.defaultdict and counts.default_factory is int
+    assert type(counts) is collections.defaultdict
+    assert counts.default_factory is int
     assert counts == {"token": Redacted("name matches 'token'")}
     assert result.values[9] == Address("Main St 1", EMAIL)
 
@@ -178,7 +191,8 @@ def test_nothing_sensitive_returns_the_same_objects():
     data = {"page": 3, "items": [{"sku": "A1", "qty": 2}], "monkey": ("banana",)}
     user = Plain("ann", {"city": "Oslo"}, [Card("ann", "none")])
     result = redact(("data", data), ("user", user), ("message", "hello"))
-    assert result.values[0] is data and result.values[1] is user
+    assert result.values[0] is data
+    assert result.values[1] is user
     assert result.actions == []
 
 
@@ -187,7 +201,9 @@ def test_only_the_changed_branch_is_copied():
     right = {"b": {"password": "x"}}
     data = {"left": left, "right": right}
     new = redact(("data", data)).values[0]
-    assert new is not data and new["left"] is left and new["right"] is not right
+    assert new is not data
+    assert new["left"] is left
+    assert new["right"] is not right
 
 
 def test_deep_secret_is_caught_like_a_top_level_one():
@@ -199,9 +215,13 @@ def test_deep_secret_is_caught_like_a_top_level_one():
 
 def test_mapping_proxy_cannot_be_copied_and_is_redacted_whole():
     result = redact(("config", {"inner": MappingProxyType({"password": "x", "a": 1})}))
-    assert result.values == [{"inner": Redacted(
-        "mappingproxy could not be copied to redact config['inner']['password']"
-    )}]
+    assert result.values == [
+        {
+            "inner": Redacted(
+                "mappingproxy could not be copied to redact config['inner']['password']"
+            )
+        }
+    ]
     assert paths(result) == {
         "config['inner']": "mappingproxy could not be copied to redact config['inner']['password']"
     }
@@ -216,9 +236,9 @@ def test_object_that_refuses_to_be_copied_is_redacted_whole():
             raise TypeError("no copies")
 
     result = redact(("holder", [Stubborn()]))
-    assert result.values == [[Redacted(
-        "Stubborn could not be copied to redact holder[0].password (TypeError)"
-    )]]
+    assert result.values == [
+        [Redacted("Stubborn could not be copied to redact holder[0].password (TypeError)")]
+    ]
     assert "hunter2" not in repr(result)
 
 
@@ -236,7 +256,8 @@ def test_validators_that_refuse_placeholders_fall_back_to_a_copy():
             self.last4 = self.card[-4:]
 
     result = redact(("a", Strict("pw")), ("b", Derived(CARD)))
-    assert result.values[0].password == PASSWORD and type(result.values[0]) is Strict
+    assert result.values[0].password == PASSWORD
+    assert type(result.values[0]) is Strict
     assert result.values[1].card == Redacted("value looks like a card number")
     assert result.values[1].last4 == "1111"
 
@@ -244,7 +265,8 @@ def test_validators_that_refuse_placeholders_fall_back_to_a_copy():
 def test_exception_arguments():
     error = ValueError("login failed for bob@example.com")
     new = redact(("error", error)).values[0]
-    assert type(new) is ValueError and new.args == (EMAIL,)
+    assert type(new) is ValueError
+    assert new.args == (EMAIL,)
     assert error.args == ("login failed for bob@example.com",)
 
 
@@ -262,10 +284,13 @@ def test_redacted_dict_keys_stay_distinct():
 
 
 def test_card_numbers_as_integers_and_bytes():
-    result = redact(("card", 4111111111111111), ("order", 123456789012345),
-                    ("raw", b"to: bob@example.com"), ("ids", {4111111111111111: "x"}))
-    assert result.values[:3] == [Redacted("value looks like a card number"), 123456789012345,
-                                 EMAIL]
+    result = redact(
+        ("card", 4111111111111111),
+        ("order", 123456789012345),
+        ("raw", b"to: bob@example.com"),
+        ("ids", {4111111111111111: "x"}),
+    )
+    assert result.values[:3] == [Redacted("value looks like a card number"), 123456789012345, EMAIL]
     assert list(result.values[3]) == [Redacted("value looks like a card number")]
 
 
@@ -357,8 +382,11 @@ def test_very_deep_nesting_does_not_blow_the_stack():
 
 
 def test_ignore_args_top_level_and_nested():
-    result = redact(("customer_secret", "a"), ("order", {"customer_secret": "b", "x": 1}),
-                    ignore_args=["customer_secret", "payment_token"])
+    result = redact(
+        ("customer_secret", "a"),
+        ("order", {"customer_secret": "b", "x": 1}),
+        ignore_args=["customer_secret", "payment_token"],
+    )
     assert result.values == [
         Redacted("listed in ignore_args"),
         {"customer_secret": Redacted("listed in ignore_args"), "x": 1},
@@ -372,8 +400,11 @@ def test_custom_filters_omit_and_name_the_callable():
     def no_big_training_data(name, value):
         return name != "training_data" or len(value) < 3
 
-    result = redact(("training_data", [1, 2, 3]), ("other", [1, 2, 3]),
-                    custom_filters=[no_big_training_data, lambda name, value: True])
+    result = redact(
+        ("training_data", [1, 2, 3]),
+        ("other", [1, 2, 3]),
+        custom_filters=[no_big_training_data, lambda name, value: True],
+    )
     assert result.values[1] == [1, 2, 3]
     assert result.values[0] == Omitted("rejected by custom filter 'no_big_training_data'")
     assert result.actions[0].action == "omitted"
@@ -397,18 +428,18 @@ def test_a_filter_that_raises_does_not_break_the_call():
             raise ValueError(value)
 
     result = redact(("a", "hunter2"), custom_filters=[broken])
-    assert result.values == [Redacted(
-        "custom filter 'broken' raised RuntimeError; left out to be safe"
-    )]
+    assert result.values == [
+        Redacted("custom filter 'broken' raised RuntimeError; left out to be safe")
+    ]
     result = redact(("a", "hunter2"), custom_filter=BrokenFilter())
-    assert result.values == [Redacted(
-        "BrokenFilter.should_capture_arg raised KeyError; left out to be safe"
-    )]
+    assert result.values == [
+        Redacted("BrokenFilter.should_capture_arg raised KeyError; left out to be safe")
+    ]
     redactor = Redactor(argument_filter=BrokenFilter(), top_level_decisions=False)
     result = redactor.apply([("b", ["hunter2"])])
-    assert result.values == [[Redacted(
-        "value could not be checked: BrokenFilter.contains_pii raised ValueError"
-    )]]
+    assert result.values == [
+        [Redacted("value could not be checked: BrokenFilter.contains_pii raised ValueError")]
+    ]
     assert "hunter2" not in repr(result)
 
 
@@ -418,14 +449,17 @@ def test_unreadable_objects_are_redacted_not_raised():
             raise OSError("boom")
 
     result = redact(("x", Exploding(a=1)), ("y", 2))
-    assert result.values == [
-        Redacted("could not be filtered (OSError); left out to be safe"), 2
-    ]
+    assert result.values == [Redacted("could not be filtered (OSError); left out to be safe"), 2]
 
 
 def test_max_capture_size():
-    result = redact(("small", "x" * 100), ("big", "x" * 2000), ("nested", {"a": ["y" * 600] * 3}),
-                    ("blob", b"z" * 2000), max_capture_size=1024)
+    result = redact(
+        ("small", "x" * 100),
+        ("big", "x" * 2000),
+        ("nested", {"a": ["y" * 600] * 3}),
+        ("blob", b"z" * 2000),
+        max_capture_size=1024,
+    )
     assert result.values[0] == "x" * 100
     assert result.values[1:] == [Omitted("larger than max_capture_size (1024 bytes)")] * 3
     assert [action.action for action in result.actions] == ["omitted"] * 3
@@ -444,9 +478,13 @@ def test_ignore_large_objects_omits_uncapturable_values(tmp_path):
     sock = socket.socket()
     generator = (n for n in range(3))
     try:
-        result = redact(("file", handle), ("sock", sock), ("gen", generator),
-                        ("nested", {"it": iter([1]), "lock": threading.Lock(), "ok": 1}),
-                        ignore_large_objects=True)
+        result = redact(
+            ("file", handle),
+            ("sock", sock),
+            ("gen", generator),
+            ("nested", {"it": iter([1]), "lock": threading.Lock(), "ok": 1}),
+            ignore_large_objects=True,
+        )
         assert result.values[:3] == [
             Omitted("an open file or stream is not captured (ignore_large_objects)"),
             Omitted("a socket is not captured (ignore_large_objects)"),
@@ -478,8 +516,13 @@ def test_ignore_large_objects_has_a_default_size_limit():
 
 
 def test_strict_redaction_and_production_mode():
-    arguments = [("cache_key", "user:1"), ("iban", "x"), ("note", "GB82WEST12345698765432"),
-                 ("tok", "sk_live_4eC39HqLyjWDarjtT1zdp7dc"), ("page", 2)]
+    arguments = [
+        ("cache_key", "user:1"),
+        ("iban", "x"),
+        ("note", "GB82WEST12345698765432"),
+        ("tok", "sk_live_4eC39HqLyjWDarjtT1zdp7dc"),
+        ("page", 2),
+    ]
     assert redact(*arguments).values == [a[1] for a in arguments[:-1]] + [2]
     for settings in ({"redaction": "strict"}, {"production_mode": True}):
         values = redact(*arguments, **settings).values
@@ -496,8 +539,9 @@ def test_strict_rules_hold_whatever_custom_filter_is_configured():
 
     lenient = redact(("password", "x"), ("cache_key", "k"), custom_filter=Lenient())
     assert lenient.values == ["x", "k"]
-    strict = redact(("password", "x"), ("cache_key", "k"), custom_filter=Lenient(),
-                    production_mode=True)
+    strict = redact(
+        ("password", "x"), ("cache_key", "k"), custom_filter=Lenient(), production_mode=True
+    )
     assert strict.values == [PASSWORD, Redacted("name matches 'key'")]
 
 
@@ -568,7 +612,8 @@ def test_ignore_argument_hook(plugin_manager):
     redactor = build_redactor(CaptureConfig(), call=_context())
     result = redactor.apply([("internal_state", {"a": 1}), ("amount", 3)])
     assert result.values == [
-        Redacted("dropped by plugin 'ignores-internal' (snapy_ignore_argument)"), 3
+        Redacted("dropped by plugin 'ignores-internal' (snapy_ignore_argument)"),
+        3,
     ]
     assert IgnoresInternal.calls == 2
     # without a CallContext the hook is not consulted
@@ -592,9 +637,11 @@ def test_hook_that_raises_redacts(plugin_manager):
 
     plugin_manager.register(Raises(), name="raises")
     result = build_redactor(CaptureConfig(), call=_context()).apply([("a", 1)])
-    assert result.values == [Redacted(
-        "plugin 'raises' raised RuntimeError in snapy_ignore_argument; left out to be safe"
-    )]
+    assert result.values == [
+        Redacted(
+            "plugin 'raises' raised RuntimeError in snapy_ignore_argument; left out to be safe"
+        )
+    ]
 
 
 def test_hook_wrappers_go_through_pluggy(plugin_manager):
@@ -615,17 +662,26 @@ def test_hook_wrappers_go_through_pluggy(plugin_manager):
 
 
 def test_redactor_can_be_built_directly():
-    redactor = Redactor(argument_filter=ArgumentFilter(), ignore_args=frozenset({"x"}),
-                        extra_filters=(lambda name, value: name != "y",),
-                        max_capture_size=50)
+    redactor = Redactor(
+        argument_filter=ArgumentFilter(),
+        ignore_args=frozenset({"x"}),
+        extra_filters=(lambda name, value: name != "y",),
+        max_capture_size=50,
+    )
     result = redactor.apply([("x", 1), ("y", 2), ("z", "a" * 60), ("w", 4)])
-    assert result.values == [Redacted("listed in ignore_args"),
-                             Omitted(result.values[1].reason),
-                             Omitted("larger than max_capture_size (50 bytes)"), 4]
+    assert result.values == [
+        Redacted("listed in ignore_args"),
+        Omitted(result.values[1].reason),
+        Omitted("larger than max_capture_size (50 bytes)"),
+        4,
+    ]
     assert "Redactor" in repr(redactor)
 
 
 def test_extra_positional_names():
     result = redact(("*args[3]", "bob@example.com"), ("*args[4]", 1))
-    assert result.actions == [FilterAction(path="*args[3]", action="redacted",
-                                           reason="value looks like an e-mail address")]
+    assert result.actions == [
+        FilterAction(
+            path="*args[3]", action="redacted", reason="value looks like an e-mail address"
+        )
+    ]

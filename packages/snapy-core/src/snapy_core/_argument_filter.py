@@ -20,8 +20,7 @@ name and string nested inside it, and it calls whichever of ``should_capture_arg
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from typing import Any, SupportsIndex
+from typing import TYPE_CHECKING, Any, SupportsIndex
 
 from ._patterns import (
     CARD_RULE,
@@ -37,6 +36,9 @@ from ._patterns import (
     card_number_reason,
 )
 from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 SENSITIVE_PATTERNS: tuple[NameRule, ...] = DEFAULT_NAME_RULES
 """The default name rules: the seed documents' list (``password``, ``token``,
@@ -107,12 +109,12 @@ class _WatchedList(list):  # type: ignore[type-arg]
         super().__delitem__(index)
         _bump()
 
-    def __iadd__(self, items: Iterable[Any]) -> _WatchedList:  # type: ignore[override, misc]
+    def __iadd__(self, items: Iterable[Any]) -> _WatchedList:  # type: ignore[misc]
         super().__iadd__(items)
         _bump()
         return self
 
-    def __imul__(self, count: SupportsIndex) -> _WatchedList:  # type: ignore[override, misc]
+    def __imul__(self, count: SupportsIndex) -> _WatchedList:
         super().__imul__(count)
         _bump()
         return self
@@ -140,8 +142,16 @@ def _watched(name: str) -> property:
 class CompiledRules:
     """One filter's rules, compiled: name matcher, value scanner, PII patterns."""
 
-    __slots__ = ("_pii_any", "_pii_patterns", "check_ints", "generation", "names", "owner",
-                 "scanner", "sources")
+    __slots__ = (
+        "_pii_any",
+        "_pii_patterns",
+        "check_ints",
+        "generation",
+        "names",
+        "owner",
+        "scanner",
+        "sources",
+    )
 
     def __init__(self, owner: str, sources: tuple[Any, ...], generation: int) -> None:
         keys, patterns, rules = sources
@@ -272,8 +282,11 @@ class ArgumentFilter:
             if value_rules is None
             else value_rules,
         }
-        given = {"sensitive_keys": sensitive_keys, "pii_patterns": pii_patterns,
-                 "value_rules": value_rules}
+        given = {
+            "sensitive_keys": sensitive_keys,
+            "pii_patterns": pii_patterns,
+            "value_rules": value_rules,
+        }
         cls = type(self)
         for name, value in defaults.items():
             # A subclass may define the list as a class attribute, or set it before
@@ -378,8 +391,8 @@ class ArgumentFilter:
 
 def _same(old: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
     return all(
-        len(a) == len(b) and all(x is y or x == y for x, y in zip(a, b))
-        for a, b in zip(old, new)
+        len(a) == len(b) and all(x is y or x == y for x, y in zip(a, b, strict=False))
+        for a, b in zip(old, new, strict=False)
     )
 
 

@@ -143,8 +143,7 @@ class NameMatcher:
     ``reason(name)`` reports the first rule (in list order) that matches.
     """
 
-    __slots__ = ("_cache", "_contains", "_exact", "_glued", "_multi", "_regex", "_single",
-                 "rules")
+    __slots__ = ("_cache", "_contains", "_exact", "_glued", "_multi", "_regex", "_single", "rules")
 
     def __init__(self, rules: Iterable[NameRule]) -> None:
         self.rules: tuple[NameRule, ...] = tuple(rules)
@@ -248,12 +247,52 @@ class NameMatcher:
 # ``password_min_length``, ``auth_type``, ``token_url`` hold no secret.
 _METADATA_WORDS = frozenset(
     {
-        "count", "counts", "num", "number", "total", "max", "min", "limit", "limits",
-        "length", "len", "size", "type", "types", "kind", "policy", "policies", "required",
-        "enabled", "disabled", "expiry", "expires", "expiration", "ttl", "timeout", "lifetime",
-        "url", "uri", "endpoint", "field", "fields", "name", "names", "label", "method",
-        "methods", "mode", "scheme", "provider", "strength", "hint", "rules", "prompt",
-        "budget", "usage", "estimate",
+        "count",
+        "counts",
+        "num",
+        "number",
+        "total",
+        "max",
+        "min",
+        "limit",
+        "limits",
+        "length",
+        "len",
+        "size",
+        "type",
+        "types",
+        "kind",
+        "policy",
+        "policies",
+        "required",
+        "enabled",
+        "disabled",
+        "expiry",
+        "expires",
+        "expiration",
+        "ttl",
+        "timeout",
+        "lifetime",
+        "url",
+        "uri",
+        "endpoint",
+        "field",
+        "fields",
+        "name",
+        "names",
+        "label",
+        "method",
+        "methods",
+        "mode",
+        "scheme",
+        "provider",
+        "strength",
+        "hint",
+        "rules",
+        "prompt",
+        "budget",
+        "usage",
+        "estimate",
     }
 )
 
@@ -290,8 +329,16 @@ DEFAULT_NAME_RULES: tuple[NameRule, ...] = (
 )
 """The name rules used by default; see ``SENSITIVE_PATTERNS``."""
 
-_TOKEN_WORDS = ("tokenize", "tokenizer", "tokenizers", "tokenized", "tokenizing",
-                "tokenization", "detokenize", "detokenizer")
+_TOKEN_WORDS = (
+    "tokenize",
+    "tokenizer",
+    "tokenizers",
+    "tokenized",
+    "tokenizing",
+    "tokenization",
+    "detokenize",
+    "detokenizer",
+)
 
 STRICT_EXTRA_NAME_RULES: tuple[NameRule, ...] = (
     NameRule.word("key"),
@@ -329,11 +376,14 @@ STRICT_EXTRA_NAME_RULES: tuple[NameRule, ...] = (
 )
 """What strict redaction adds to the default name rules."""
 
-STRICT_NAME_RULES: tuple[NameRule, ...] = tuple(
-    # strict mode forgets the "metadata" exceptions: ``token_count`` is redacted too
-    NameRule.word(rule.pattern) if rule.unless else rule
-    for rule in DEFAULT_NAME_RULES
-) + STRICT_EXTRA_NAME_RULES
+STRICT_NAME_RULES: tuple[NameRule, ...] = (
+    tuple(
+        # strict mode forgets the "metadata" exceptions: ``token_count`` is redacted too
+        NameRule.word(rule.pattern) if rule.unless else rule
+        for rule in DEFAULT_NAME_RULES
+    )
+    + STRICT_EXTRA_NAME_RULES
+)
 """The name rules of strict redaction (production mode)."""
 
 
@@ -344,6 +394,10 @@ Validator = Callable[["re.Match[str]", NameCheck], bool]
 
 def _compile(pattern: str | re.Pattern[str]) -> re.Pattern[str]:
     return re.compile(pattern) if isinstance(pattern, str) else pattern
+
+
+def _strings(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(items)
 
 
 @attrs.frozen(repr=False)
@@ -361,7 +415,7 @@ class ValueRule:
     name: str
     pattern: re.Pattern[str] = attrs.field(converter=_compile)
     description: str
-    hints: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    hints: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     digits: bool = False
     min_length: int = 0
     validate: Validator | None = attrs.field(default=None, eq=False)

@@ -56,7 +56,7 @@ from collections.abc import (
     MutableMapping,
     Sequence,
 )
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
@@ -104,17 +104,43 @@ _OBJECT = 14
 _UNCAPTURABLE = 15
 
 _NOSCAN_TYPES: tuple[type, ...] = (
-    type(None), bool, type, Placeholder, types.ModuleType, types.FunctionType,
-    types.BuiltinFunctionType, types.MethodType, types.BuiltinMethodType, functools.partial,
-    types.CodeType, types.FrameType, types.TracebackType, type(Ellipsis),
-    type(NotImplemented), property, staticmethod, classmethod,
+    type(None),
+    bool,
+    type,
+    Placeholder,
+    types.ModuleType,
+    types.FunctionType,
+    types.BuiltinFunctionType,
+    types.MethodType,
+    types.BuiltinMethodType,
+    functools.partial,
+    types.CodeType,
+    types.FrameType,
+    types.TracebackType,
+    type(Ellipsis),
+    type(NotImplemented),
+    property,
+    staticmethod,
+    classmethod,
 )
 _LEAF_TYPES: tuple[type, ...] = (
-    float, complex, decimal.Decimal, fractions.Fraction, dt.date, dt.time, dt.timedelta,
-    dt.tzinfo, uuid.UUID, pathlib.PurePath, range, re.Pattern, memoryview, slice,
+    float,
+    complex,
+    decimal.Decimal,
+    fractions.Fraction,
+    dt.date,
+    dt.time,
+    dt.timedelta,
+    dt.tzinfo,
+    uuid.UUID,
+    pathlib.PurePath,
+    range,
+    re.Pattern,
+    memoryview,
+    slice,
 )
 _LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
-_UNCAPTURABLE_TYPES: tuple[tuple[type, str], ...] = (
+_UNCAPTURABLE_TYPES: tuple[tuple[type | tuple[type, ...], str], ...] = (
     (io.IOBase, "an open file or stream"),
     (socket.socket, "a socket"),
     (types.GeneratorType, "a generator"),
@@ -128,12 +154,44 @@ _UNCAPTURABLE_TYPES: tuple[tuple[type, str], ...] = (
     (mmap.mmap, "a memory map"),
 )
 
+_T = TypeVar("_T")
+
+
+def _per_class(function: Callable[[type], _T]) -> Callable[[type], _T]:
+    """Cache a fact about a class (bounded: classes made on the fly must not pile up)."""
+    cache: dict[type, _T] = {}
+
+    @functools.wraps(function)
+    def cached(cls: type) -> _T:
+        try:
+            return cache[cls]
+        except KeyError:
+            pass
+        value = function(cls)
+        if len(cache) > 4096:
+            cache.clear()
+        cache[cls] = value
+        return value
+
+    return cached
+
+
 _KINDS: dict[type, int] = {
-    str: _STR, int: _INT, float: _LEAF, bool: _NOSCAN, type(None): _NOSCAN, dict: _DICT,
-    list: _LIST, tuple: _TUPLE, set: _SET, frozenset: _SET, bytes: _BYTES,
+    str: _STR,
+    int: _INT,
+    float: _LEAF,
+    bool: _NOSCAN,
+    type(None): _NOSCAN,
+    dict: _DICT,
+    list: _LIST,
+    tuple: _TUPLE,
+    set: _SET,
+    frozenset: _SET,
+    bytes: _BYTES,
 }
-_CONTAINER_KINDS = frozenset({_DICT, _LIST, _TUPLE, _NAMEDTUPLE, _SET, _DEQUE, _DATACLASS,
-                              _ATTRS, _MAPPING, _OBJECT})
+_CONTAINER_KINDS = frozenset(
+    {_DICT, _LIST, _TUPLE, _NAMEDTUPLE, _SET, _DEQUE, _DATACLASS, _ATTRS, _MAPPING, _OBJECT}
+)
 
 
 def _kind_of(cls: type) -> int:
@@ -188,7 +246,7 @@ def _object_kind(cls: type) -> int:
     return _LEAF
 
 
-@functools.lru_cache(maxsize=1024)
+@_per_class
 def _uncapturable_kind(cls: type) -> str | None:
     for types_, description in _UNCAPTURABLE_TYPES:
         try:
@@ -199,7 +257,7 @@ def _uncapturable_kind(cls: type) -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=1024)
+@_per_class
 def _slot_members(cls: type) -> tuple[tuple[str, Any], ...]:
     """(shown name, descriptor) of every ``__slots__`` entry of ``cls`` and its bases."""
     members: list[tuple[str, Any]] = []
@@ -222,12 +280,12 @@ def _slot_members(cls: type) -> tuple[tuple[str, Any], ...]:
     return tuple(members)
 
 
-@functools.lru_cache(maxsize=1024)
+@_per_class
 def _dataclass_fields(cls: type) -> tuple[tuple[str, bool], ...]:
     return tuple((field.name, field.init) for field in dataclasses.fields(cls))
 
 
-@functools.lru_cache(maxsize=1024)
+@_per_class
 def _attrs_fields(cls: type) -> tuple[tuple[str, bool, str], ...]:
     return tuple(
         (field.name, field.init, getattr(field, "alias", None) or field.name.lstrip("_"))
@@ -300,8 +358,8 @@ class Redactor:
         max_depth: int = DEFAULT_MAX_DEPTH,
         top_level_decisions: bool = True,
     ) -> None:
-        self.argument_filter = argument_filter if argument_filter is not None else ArgumentFilter(
-            strict=strict
+        self.argument_filter = (
+            argument_filter if argument_filter is not None else ArgumentFilter(strict=strict)
         )
         self.ignore_args = frozenset(ignore_args)
         self.extra_filters = tuple(extra_filters)
@@ -328,8 +386,9 @@ class Redactor:
             if isinstance(check, ArgumentFilter):
                 rule_filters.append((f"{_label(type(check))} from plugin {plugin!r}", check))
             else:
-                callables.append((f"filter {_describe(check)!r} from plugin {plugin!r}", check,
-                                  True))
+                callables.append(
+                    (f"filter {_describe(check)!r} from plugin {plugin!r}", check, True)
+                )
         self._rule_filters = tuple(rule_filters)
         self._callables = tuple(callables)
         self._hooks = tuple(ignore_argument_hooks) if call is not None else ()
@@ -353,7 +412,10 @@ class Redactor:
         for _, check in self._rule_filters:
             owner = _label(type(check))
             methods = overridden_methods(
-                check, "sensitive_name_reason", "contains_pii", "should_capture_arg",
+                check,
+                "sensitive_name_reason",
+                "contains_pii",
+                "should_capture_arg",
                 "should_capture",
             )
             if "sensitive_name_reason" in methods:
@@ -465,8 +527,11 @@ class Redactor:
             try:
                 keep = decide(name, value)
             except Exception as error:
-                return _whole(actions, name, Redacted(
-                    f"{label} raised {type(error).__name__}; left out to be safe"))
+                return _whole(
+                    actions,
+                    name,
+                    Redacted(f"{label} raised {type(error).__name__}; left out to be safe"),
+                )
             if not keep:
                 return _whole(actions, name, Redacted(self._explain(label, value)))
         if self._hooks:
@@ -477,8 +542,11 @@ class Redactor:
             try:
                 keep = check(name, value)
             except Exception as error:
-                return _whole(actions, name, Redacted(
-                    f"{label} raised {type(error).__name__}; left out to be safe"))
+                return _whole(
+                    actions,
+                    name,
+                    Redacted(f"{label} raised {type(error).__name__}; left out to be safe"),
+                )
             if not keep:
                 placeholder = Redacted if from_plugin else Omitted
                 return _whole(actions, name, placeholder(f"rejected by {label}"))
@@ -539,15 +607,19 @@ class Redactor:
                 try:
                     result = manager.hook.snapy_ignore_argument(call=call, name=name, value=value)
                 except Exception as error:
-                    return f"a snapy_ignore_argument hook raised {type(error).__name__}; " \
-                           "left out to be safe"
+                    return (
+                        f"a snapy_ignore_argument hook raised {type(error).__name__}; "
+                        "left out to be safe"
+                    )
                 return "dropped by a snapy_ignore_argument plugin hook" if result else None
             kwargs = {"call": call, "name": name, "value": value}
             try:
                 result = impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
             except Exception as error:
-                return (f"plugin {plugin!r} raised {type(error).__name__} in "
-                        "snapy_ignore_argument; left out to be safe")
+                return (
+                    f"plugin {plugin!r} raised {type(error).__name__} in "
+                    "snapy_ignore_argument; left out to be safe"
+                )
             if result is not None:
                 return f"dropped by plugin {plugin!r} (snapy_ignore_argument)" if result else None
         return None
@@ -588,9 +660,14 @@ def _call_leaf_hook(label: str, hook: Callable[[Any], bool], value: Any) -> str 
     return f"rejected by {label}" if found else None
 
 
+def _action(path: str, placeholder: Placeholder) -> FilterAction:
+    if isinstance(placeholder, Redacted):
+        return FilterAction(path=path, action="redacted", reason=placeholder.reason)
+    return FilterAction(path=path, action="omitted", reason=placeholder.reason)
+
+
 def _whole(actions: list[FilterAction], name: str, placeholder: Placeholder) -> Placeholder:
-    action = "redacted" if isinstance(placeholder, Redacted) else "omitted"
-    actions.append(FilterAction(path=name, action=action, reason=placeholder.reason))
+    actions.append(_action(name, placeholder))
     return placeholder
 
 
@@ -606,11 +683,24 @@ class _Scan:
     children are built, so reference cycles point at the copies.
     """
 
-    __slots__ = ("actions", "budget", "built", "cycle", "dirty", "fixes", "key_info", "paths",
-                 "prior", "r", "seen", "text_reason")
+    __slots__ = (
+        "actions",
+        "budget",
+        "built",
+        "cycle",
+        "dirty",
+        "fixes",
+        "key_info",
+        "paths",
+        "prior",
+        "r",
+        "seen",
+        "text_reason",
+    )
 
-    def __init__(self, redactor: Redactor, budget: int | None,
-                 prior: frozenset[int] = frozenset()) -> None:
+    def __init__(
+        self, redactor: Redactor, budget: int | None, prior: frozenset[int] = frozenset()
+    ) -> None:
         self.r = redactor
         self.budget = budget
         self.seen: dict[int, Any] = {}
@@ -660,7 +750,7 @@ class _Scan:
                 if reason is not None:
                     return self.replace((parent, seg_kind, seg), Redacted(f"value {reason}"))
             return False
-        if kind == _INT or kind == _BYTES:
+        if kind in (_INT, _BYTES):
             if self.budget is not None:
                 self.spend(len(value) * 4 // 3 + 8 if kind == _BYTES else 24)
             reason = self.r._leaf_reason(value, kind)
@@ -705,16 +795,18 @@ class _Scan:
             fixes = self.fixes[id(container)] = {}
         fixes[slot] = placeholder
 
-    def named(self, container: Any, path: Path, seg_kind: int, name: Any, slot: Any,
-              item: Any, depth: int) -> bool:
+    def named(
+        self, container: Any, path: Path, seg_kind: int, name: Any, slot: Any, item: Any, depth: int
+    ) -> bool:
         """Check a value stored under a name (dict key, attribute, field)."""
         if type(name) is str:
             if self.budget is not None:
                 self.spend(len(name) + 4)
-            name_reason, key_reason = self.key_info(name)
+            name_reason, _key_reason = self.key_info(name)
             if name_reason is not None:
-                self.fix(container, slot, self.replace((path, seg_kind, name),
-                                                       Redacted(name_reason)))
+                self.fix(
+                    container, slot, self.replace((path, seg_kind, name), Redacted(name_reason))
+                )
                 return True
         result = self.visit(item, path, seg_kind, name, depth)
         if result is True or result is False:
@@ -731,8 +823,9 @@ class _Scan:
             counter[0] += 1
             suffix = f" (#{counter[0]})" if counter[0] > 1 else ""
             placeholder = Redacted(f"key {reason}{suffix}")
-            self.fix(container, (_KEYSLOT, key), self.replace((path, _KEY_ITSELF, key),
-                                                              placeholder))
+            self.fix(
+                container, (_KEYSLOT, key), self.replace((path, _KEY_ITSELF, key), placeholder)
+            )
             return True
         kind = _KINDS.get(type(key)) or _kind_of(type(key))
         if kind <= _LEAF:
@@ -769,8 +862,9 @@ class _Scan:
         if done is not _MISSING:
             if done is _BUSY:  # back to an immutable container still being built
                 target = _render(self.paths[oid], self.r)
-                return self.replace((parent, seg_kind, seg),
-                                    Omitted(f"reference cycle back to {target}"))
+                return self.replace(
+                    (parent, seg_kind, seg), Omitted(f"reference cycle back to {target}")
+                )
             return done
         self.built[oid] = _BUSY
         kind = _kind_of(type(value))
@@ -797,14 +891,7 @@ class _Scan:
         return placeholder
 
     def finish(self) -> list[FilterAction]:
-        return [
-            FilterAction(
-                path=_render(path, self.r),
-                action="redacted" if isinstance(placeholder, Redacted) else "omitted",
-                reason=placeholder.reason,
-            )
-            for path, placeholder in self.actions
-        ]
+        return [_action(_render(path, self.r), placeholder) for path, placeholder in self.actions]
 
 
 def _under(path: Path | None, ancestor: Path) -> bool:
@@ -875,7 +962,7 @@ def _scan_sequence(scan: _Scan, value: Iterable[Any], path: Path, depth: int) ->
 
 def _scan_namedtuple(scan: _Scan, value: Any, path: Path, depth: int) -> bool:
     dirty = False
-    for index, (field, item) in enumerate(zip(value._fields, value)):
+    for index, (field, item) in enumerate(zip(value._fields, value, strict=False)):
         if scan.named(value, path, _ATTR, field, index, item, depth):
             dirty = True
     return dirty
@@ -898,8 +985,7 @@ def _scan_set(scan: _Scan, value: Iterable[Any], path: Path, depth: int) -> bool
     return dirty
 
 
-def _scan_fields(scan: _Scan, value: Any, path: Path, depth: int,
-                 names: Iterable[str]) -> bool:
+def _scan_fields(scan: _Scan, value: Any, path: Path, depth: int, names: Iterable[str]) -> bool:
     dirty = False
     for name in names:
         try:
@@ -912,13 +998,15 @@ def _scan_fields(scan: _Scan, value: Any, path: Path, depth: int,
 
 
 def _scan_dataclass(scan: _Scan, value: Any, path: Path, depth: int) -> bool:
-    return _scan_fields(scan, value, path, depth,
-                        (name for name, _ in _dataclass_fields(type(value))))
+    return _scan_fields(
+        scan, value, path, depth, (name for name, _ in _dataclass_fields(type(value)))
+    )
 
 
 def _scan_attrs(scan: _Scan, value: Any, path: Path, depth: int) -> bool:
-    return _scan_fields(scan, value, path, depth,
-                        (name for name, _, _ in _attrs_fields(type(value))))
+    return _scan_fields(
+        scan, value, path, depth, (name for name, _, _ in _attrs_fields(type(value)))
+    )
 
 
 def _instance_dict(value: Any) -> dict[str, Any] | None:
@@ -1040,25 +1128,22 @@ def _build_namedtuple(scan: _Scan, value: Any, path: Path) -> Any:
     fixes = scan.fixes.get(id(value), {})
     items = [
         fixes[index] if index in fixes else scan.rebuild(item, path, _ATTR, field)
-        for index, (field, item) in enumerate(zip(value._fields, value))
+        for index, (field, item) in enumerate(zip(value._fields, value, strict=False))
     ]
     return type(value)._make(items)
 
 
 def _build_set(scan: _Scan, value: Any, path: Path) -> Any:
     fixes = scan.fixes.get(id(value), {})
-    items = [
-        fixes.get((_ELEMSLOT, item), _MISSING) if fixes else _MISSING for item in value
-    ]
+    items = [fixes.get((_ELEMSLOT, item), _MISSING) if fixes else _MISSING for item in value]
     items = [
         scan.rebuild(item, path, _ELEMENT, None) if fixed is _MISSING else fixed
-        for item, fixed in zip(value, items)
+        for item, fixed in zip(value, items, strict=False)
     ]
     return type(value)(items)
 
 
-def _changed_fields(scan: _Scan, value: Any, path: Path,
-                    names: Iterable[str]) -> dict[str, Any]:
+def _changed_fields(scan: _Scan, value: Any, path: Path, names: Iterable[str]) -> dict[str, Any]:
     fixes = scan.fixes.get(id(value), {})
     changes = {}
     for name in names:
@@ -1251,9 +1336,7 @@ def _registered_filters() -> list[tuple[str, ArgumentFilter | FilterCallable]]:
 
     found: list[tuple[str, ArgumentFilter | FilterCallable]] = []
     for registration in collect_registrations("snapy_register_filters"):
-        candidate = registration.args[0] if registration.args else registration.kwargs.get(
-            "filter"
-        )
+        candidate = registration.args[0] if registration.args else registration.kwargs.get("filter")
         if isinstance(candidate, ArgumentFilter) or callable(candidate):
             found.append((registration.plugin, candidate))
             continue
@@ -1274,8 +1357,9 @@ def _ignore_argument_hooks() -> list[tuple[Any, Any]]:
     impls = manager.hook.snapy_ignore_argument.get_hookimpls()
     if not impls:
         return []
-    if any(getattr(impl, "wrapper", False) or getattr(impl, "hookwrapper", False)
-           for impl in impls):
+    if any(
+        getattr(impl, "wrapper", False) or getattr(impl, "hookwrapper", False) for impl in impls
+    ):
         return [(manager, None)]
     # pluggy calls the last registered implementation first; so do we, stopping at the
     # first answer (firstresult), and we know which plugin gave it
