@@ -1317,10 +1317,13 @@ def build_redactor(
         plugin_filters = _registered_filters()
         if call is not None:
             hooks = _ignore_argument_hooks()
+    # a filter handed over again in extra_filters counts once, as the plugin's
+    from_plugins = {id(check) for _, check in plugin_filters}
+    extra = [check for check in extra_filters if id(check) not in from_plugins]
     return Redactor(
         argument_filter=argument_filter,
         ignore_args=config.ignore_args,
-        extra_filters=(*config.custom_filters, *extra_filters),
+        extra_filters=(*config.custom_filters, *extra),
         max_capture_size=config.effective_max_capture_size,
         ignore_large_objects=config.ignore_large_objects,
         strict=strict,
