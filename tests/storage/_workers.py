@@ -15,8 +15,13 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from snapy_core import CaptureWriteError, open_storage
-from tests.storage._helpers import make_record
+from snapy_core import CaptureWriteError, available_backends, open_storage
+from tests.storage._helpers import BACKENDS, make_record
+
+# Preloaded in the forkserver: plugins and backends are imported once, not per child.
+available_backends()
+for _name in BACKENDS:
+    __import__(f"snapy_storage_{_name}")
 
 _context: Any = None
 

@@ -65,14 +65,14 @@ def test_processes_writing_one_function_keep_the_newest_within_retention(
 def test_threads_sharing_one_store_keep_the_newest_within_retention(
     make_storage: Callable[..., CaptureStorage], tmp_path: Path
 ) -> None:
-    storage = make_storage(tmp_path, retention=20)
+    storage = make_storage(tmp_path, retention=15)
     written: list[str] = []
     lock = threading.Lock()
     start = threading.Barrier(4)
 
     def write(index: int) -> None:
         start.wait()
-        for i in range(60):
+        for i in range(40):
             capture_id = storage.write(make_record(index, i)).capture_id
             with lock:
                 written.append(capture_id)
@@ -82,5 +82,5 @@ def test_threads_sharing_one_store_keep_the_newest_within_retention(
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(set(written)) == 240
-    _check_store(storage, written, 20)
+    assert len(set(written)) == 160
+    _check_store(storage, written, 15)

@@ -35,7 +35,7 @@ def test_sigkill_at_random_moments_never_exposes_a_partial_capture(
         writer.start()
         assert ready.wait(timeout=60)
         # read the newest capture while the writer works: never a partial file
-        deadline = time.monotonic() + rng.uniform(0.01, 0.25)
+        deadline = time.monotonic() + rng.uniform(0.01, 0.15)
         while time.monotonic() < deadline:
             newest = storage.list(FUNCTION, limit=1)
             if newest:

@@ -25,7 +25,7 @@ from tests.storage._helpers import FUNCTION, make_record
 
 MakeStorage = Callable[..., CaptureStorage]
 FUZZ = settings(
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
