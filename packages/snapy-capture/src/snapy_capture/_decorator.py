@@ -131,7 +131,7 @@ class _Pending:
         self.outcome_kind: Literal["return", "raise"] | None = None
         self.outcome_value: Any = None
         self.duration_ns: int | None = None
-        self.timestamp: dt.datetime
+        self.timestamp: int
         self.facts: tuple[Any, ...]
         self.count: int
         self.names: tuple[str, ...]
@@ -148,8 +148,11 @@ def _accepts_keyword(function: Callable[..., Any], name: str) -> bool:
     )
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def _utc_from_ns(nanoseconds: int) -> dt.datetime:
+    return _EPOCH + dt.timedelta(microseconds=nanoseconds // 1000)
 
 
 def _type_name(value: Any) -> str:
@@ -385,7 +388,7 @@ class CaptureHandle:
         return CaptureRecord(
             module=self.module,
             qualname=self.qualname,
-            timestamp=pending.timestamp,
+            timestamp=_utc_from_ns(pending.timestamp),
             args=tuple(values[:count]),
             kwargs=dict(zip(names[count:], values[count:])),
             arg_names=names[:count],
@@ -509,7 +512,7 @@ class CaptureHandle:
             if self.skip_first:
                 args = args[1:]
             pending = _Pending()
-            pending.timestamp = _now()
+            pending.timestamp = time.time_ns()  # a datetime only when the record is built
             pending.facts = call_facts(depth)
             pending.count = len(args)
             pending.names = self._arg_names(len(args)) + tuple(kwargs)

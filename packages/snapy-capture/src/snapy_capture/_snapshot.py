@@ -46,6 +46,9 @@ def snapshot_values(values: Sequence[Any]) -> tuple[list[Any], list[int]]:
     A value ``deepcopy`` refuses (it holds a lock, a socket, ...) is kept by reference:
     the backend usually cannot encode such a value either and stores a placeholder.
     """
+    immutable = _IMMUTABLE
+    if all(type(value) in immutable for value in values):  # the common case: nothing to copy
+        return list(values), []
     memo: dict[int, Any] = {}
     copies: list[Any] = []
     failed: list[int] = []
