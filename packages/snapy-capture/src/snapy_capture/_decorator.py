@@ -487,7 +487,7 @@ class CaptureHandle:
             size = len(data)
         self.stats.written += 1
         for profiler in profilers:
-            profiler.add(self.function_key, size=size)
+            profiler.add(self.function_key, captures=1, size=size)
         hook = self._stored_hook
         if hook is not None:
             try:
