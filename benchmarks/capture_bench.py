@@ -33,8 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from snapy_capture import capture_args, configure_async_writer, flush, redirect_captures
-from snapy_capture import _writer
+from snapy_capture import _writer, capture_args, configure_async_writer, flush, redirect_captures
 from snapy_core import available_backends, open_storage
 
 
@@ -98,9 +97,9 @@ def bench_sampled_out(rounds: int, calls: int, root: Path) -> None:
         "undecorated": plain,
         "functools.wraps pass-through": passthrough(plain),
         "capture_args(sample_rate=0)": capture_args(path=root / "sampled", sample_rate=0)(plain),
-        "capture_args(sample_rate=0.001)": capture_args(
-            path=root / "sampled", sample_rate=0.001
-        )(plain),
+        "capture_args(sample_rate=0.001)": capture_args(path=root / "sampled", sample_rate=0.001)(
+            plain
+        ),
     }
     best = best_of(variants, calls, rounds)
     baseline = best["functools.wraps pass-through"]
@@ -119,8 +118,9 @@ def bench_sync(rounds: int, calls: int, root: Path, backend: str) -> None:
     try:
         for label, base in targets:
             decorated = capture_args(path=base / "sync", backend=backend)(plain)
-            unlimited = capture_args(path=base / "sync_unlimited", backend=backend,
-                                     retention="unlimited")(plain)
+            unlimited = capture_args(
+                path=base / "sync_unlimited", backend=backend, retention="unlimited"
+            )(plain)
             storage = open_storage(backend, base / "write_only", retention=10)
             decorated("warm", 0, "up")
             handle = decorated.__snapy__
@@ -144,17 +144,19 @@ def bench_sync(rounds: int, calls: int, root: Path, backend: str) -> None:
                 calls,
                 rounds,
             )
-            snapy_part = best["capture (retention 10)"] - best["the file write alone (retention 10)"]
+            write = best["the file write alone (retention 10)"]
+            snapy_part = best["capture (retention 10)"] - write
             print(f"[{label}]")
             for name, value in best.items():
                 print(f"  {name:38s} {fmt_us(value)}/call")
             print(
-                f"  => {fmt_us(best['capture (retention 10)'])} per captured call; snapy's own part "
+                f"  => {fmt_us(best['capture (retention 10)'])} per captured call; "
+                "snapy's own part "
                 f"(filter, record, encode) {fmt_us(snapy_part)}, the file system "
                 f"{fmt_us(best['the file write alone (retention 10)'])} (target < 50 us in all)"
             )
     finally:
-        for label, base in targets[1:]:
+        for _, base in targets[1:]:
             shutil.rmtree(base, ignore_errors=True)
 
 
@@ -219,8 +221,10 @@ def bench_memory(calls: int, root: Path, backend: str, write_delay: float) -> No
     tracemalloc.stop()
     stats = decorated.__snapy__.stats
     for checkpoint, peak, pending in rows:
-        print(f"after {checkpoint:>9,} calls: traced peak {peak / 1024 / 1024:7.2f} MiB, "
-              f"queue {pending:,}")
+        print(
+            f"after {checkpoint:>9,} calls: traced peak {peak / 1024 / 1024:7.2f} MiB, "
+            f"queue {pending:,}"
+        )
     growth = rows[-1][1] / rows[1][1] if len(rows) > 1 and rows[1][1] else float("nan")
     print(
         f"=> peak after {calls:,} calls is {growth:.2f}x the peak after {rows[1][0]:,} "
@@ -240,14 +244,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write-delay-ms", type=float, default=1.0)
     options = parser.parse_args(argv)
     if options.backend not in available_backends():
-        print(f"the {options.backend!r} backend is not installed "
-              f"(installed: {', '.join(available_backends()) or 'none'})")
+        print(
+            f"the {options.backend!r} backend is not installed "
+            f"(installed: {', '.join(available_backends()) or 'none'})"
+        )
         return 2
     rounds = 3 if options.quick else 7
     fast_calls = 20_000 if options.quick else 200_000
     capture_calls = 300 if options.quick else 2_000
-    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average "
-          f"{os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else "")
+    print(
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average "
+        f"{os.getloadavg()[0]:.2f}"
+        if hasattr(os, "getloadavg")
+        else ""
+    )
     root = Path(tempfile.mkdtemp(prefix="snapy-capture-bench-"))
     configure_async_writer(max_pending=10_000)
     try:
@@ -256,8 +266,7 @@ def main(argv: list[str] | None = None) -> int:
             bench_sampled_out(rounds, fast_calls, root)
             bench_sync(rounds, capture_calls, root, options.backend)
             bench_async(rounds, min(capture_calls, 5_000), root, options.backend)
-            bench_memory(options.memory_calls, root, options.backend,
-                         options.write_delay_ms / 1000)
+            bench_memory(options.memory_calls, root, options.backend, options.write_delay_ms / 1000)
     finally:
         flush(600)
         shutil.rmtree(root, ignore_errors=True)

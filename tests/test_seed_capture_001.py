@@ -87,7 +87,7 @@ def legacy_payment_processor(card_data, amount, merchant_id):
 # Add capture capability without modifying internals
 legacy_payment_processor = capture_args(
     path="./legacy_captures",
-    ignore_args=["card_data"]  # Security filtering
+    ignore_args=["card_data"],  # Security filtering
 )(legacy_payment_processor)
 
 
@@ -205,7 +205,7 @@ def test_safe_production_configuration(
         minimal_capture=True,
         ignore_large_objects=True,
         max_capture_size=1024,  # 1KB limit
-        retention=1  # Keep only latest
+        retention=1,  # Keep only latest
     )
     set_global_config(config)
 
@@ -270,7 +270,7 @@ def test_high_performance_capture(tmp_path: Path) -> None:
     @capture_args(
         lazy_serialization=True,
         sample_rate=0.1,  # Capture 10% of calls
-        async_storage=True
+        async_storage=True,
     )
     def high_frequency_function(data):
         return process_data(data)
@@ -291,9 +291,9 @@ class SecureArgumentFilter(ArgumentFilter):
     def __init__(self):
         super().__init__()
         self.pii_patterns = [
-            r'\b\d{3}-\d{2}-\d{4}\b',  # SSN pattern
-            r'\b\d{16}\b',              # Credit card pattern
-            r'\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Z|a-z]{2,}\b'  # Email
+            r"\b\d{3}-\d{2}-\d{4}\b",  # SSN pattern
+            r"\b\d{16}\b",  # Credit card pattern
+            r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Z|a-z]{2,}\b",  # Email
         ]
 
     def contains_pii(self, value):
@@ -326,7 +326,7 @@ def test_capture_filtering():
         return {"data": public_data}
 
     # Execute function with sensitive data
-    result = test_function("public", "sensitive")
+    result = test_function("public", "sensitive")  # noqa: F841 (as in seed 001)
 
     # Verify capture exists and is filtered
     args, kwargs = load_capture("test_function")
@@ -336,9 +336,7 @@ def test_capture_filtering():
 def test_end_to_end_capture_replay():
     # Step 1: Execute function with capture
     original_result = user_service.create_user(
-        username="testuser",
-        email="test@example.com",
-        password="secret123"
+        username="testuser", email="test@example.com", password="secret123"
     )
 
     # Step 2: Load captured arguments
@@ -365,7 +363,7 @@ def test_capture_not_found_fallback():
     except CaptureNotFoundError:
         # Fallback to manual test data
         args, kwargs = get_test_data("function_name")
-    assert args == ("fallback",)
+    assert (args, kwargs) == (("fallback",), {})
 
 
 class Connection:  # scaffolding: an object the JSON backend has no encoding for
@@ -379,10 +377,7 @@ def process_complex_data(data):  # scaffolding
 
 
 def test_serialization_failures(tmp_path: Path):
-    @capture_args(
-        fallback_serializer=JSONPickleSerializer(),
-        ignore_serialization_errors=True
-    )
+    @capture_args(fallback_serializer=JSONPickleSerializer(), ignore_serialization_errors=True)
     def function_with_complex_objects(data):
         return process_complex_data(data)
 

@@ -65,8 +65,9 @@ def show_captures(store: Path) -> int:
         f"host {meta.host}, Python {meta.python_version}, snapy {meta.snapy_version}, "
         f"call depth {meta.call_depth}"
     )
-    files = sorted(path for path in store.rglob("*") if path.is_file() and not
-                   path.name.startswith("."))
+    files = sorted(
+        path for path in store.rglob("*") if path.is_file() and not path.name.startswith(".")
+    )
     if files:
         newest_file = files[-1]
         text = newest_file.read_text(encoding="utf-8", errors="replace")
@@ -82,10 +83,17 @@ def show_captures(store: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workdir", type=Path, default=HERE / ".snapy",
-                        help="where the captures go (default: examples/order_service/.snapy)")
-    parser.add_argument("--update", action="store_true",
-                        help="rewrite the syrupy snapshots instead of checking them")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=HERE / ".snapy",
+        help="where the captures go (default: examples/order_service/.snapy)",
+    )
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="rewrite the syrupy snapshots instead of checking them",
+    )
     options = parser.parse_args(argv)
     workdir = options.workdir.resolve()
     store = workdir / "order_captures"
@@ -94,9 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     env = child_env()
 
     heading(1, "production traffic: six orders, every process_order call captured")
-    traffic = subprocess.run(
-        [sys.executable, "-m", "order_service.traffic"], cwd=workdir, env=env
-    )
+    traffic = subprocess.run([sys.executable, "-m", "order_service.traffic"], cwd=workdir, env=env)
     if traffic.returncode != 0:
         print("the order traffic failed; see above")
         return traffic.returncode
@@ -118,8 +124,10 @@ def main(argv: list[str] | None = None) -> int:
             "own calls went to a temporary session store, not to order_captures."
         )
     else:
-        print("the replay tests failed (see above); `python dev.py demo -- --update` rewrites "
-              "the snapshots after an intended change")
+        print(
+            "the replay tests failed (see above); `python dev.py demo -- --update` rewrites "
+            "the snapshots after an intended change"
+        )
     return replay.returncode
 
 

@@ -34,57 +34,42 @@ class OrderService:
         self.notification_service = notification_service
 
     @capture_args(
-        path="./order_captures",
-        retention=5,
-        ignore_args=["payment_token", "customer_secret"]
+        path="./order_captures", retention=5, ignore_args=["payment_token", "customer_secret"]
     )
     def process_order(self, customer_id, items, payment_token, shipping_address):
         """Complete order processing workflow"""
         # Validate inventory
         availability = self.inventory_service.check_availability(items)
-        if not availability['available']:
+        if not availability["available"]:
             raise OrderError(f"Items not available: {availability['missing']}")
 
         # Calculate pricing
         pricing = self._calculate_pricing(items, shipping_address)
-        total_amount = pricing['total']
+        total_amount = pricing["total"]
 
         # Process payment
         payment_result = self.payment_service.charge_payment(
-            payment_token,
-            total_amount,
-            customer_id
+            payment_token, total_amount, customer_id
         )
 
-        if not payment_result['success']:
-            raise PaymentError(payment_result['error'])
+        if not payment_result["success"]:
+            raise PaymentError(payment_result["error"])
 
         # Reserve inventory
-        reservation_id = self.inventory_service.reserve_items(
-            items,
-            customer_id,
-            expires_in=3600
-        )
+        reservation_id = self.inventory_service.reserve_items(items, customer_id, expires_in=3600)
 
         # Create order record
         order = self._create_order_record(
-            customer_id,
-            items,
-            pricing,
-            payment_result['transaction_id'],
-            reservation_id
+            customer_id, items, pricing, payment_result["transaction_id"], reservation_id
         )
 
         # Send confirmation
-        self.notification_service.send_order_confirmation(
-            customer_id,
-            order['order_id']
-        )
+        self.notification_service.send_order_confirmation(customer_id, order["order_id"])
 
         return {
-            'order_id': order['order_id'],
-            'total_amount': total_amount,
-            'estimated_delivery': order['estimated_delivery']
+            "order_id": order["order_id"],
+            "total_amount": total_amount,
+            "estimated_delivery": order["estimated_delivery"],
         }
 
     def _calculate_pricing(self, items, shipping_address):
@@ -93,8 +78,10 @@ class OrderService:
             (Decimal(item["unit_price"]) * item["quantity"] for item in items), Decimal("0")
         )
         tax = (subtotal * TAX_RATES.get(country, Decimal("0"))).quantize(CENT, ROUND_HALF_UP)
-        shipping = Decimal("0.00") if subtotal >= FREE_SHIPPING_FROM else SHIPPING.get(
-            country, Decimal("15.00")
+        shipping = (
+            Decimal("0.00")
+            if subtotal >= FREE_SHIPPING_FROM
+            else SHIPPING.get(country, Decimal("15.00"))
         )
         return {
             "subtotal": subtotal.quantize(CENT),

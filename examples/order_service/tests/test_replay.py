@@ -8,9 +8,9 @@ into ``order_captures``.
 from __future__ import annotations
 
 import pytest
-
 from order_service import OrderError, OrderService, PaymentError
 from order_service.services import default_services
+
 from snapy_capture import load_capture, replay_arguments, snapy_captures
 
 TEST_CARD = "tok_test_visa"
@@ -37,7 +37,8 @@ def test_newest_order_with_load_capture(snapshot):
 
 
 def test_the_captured_data_fixture(captured_data):
-    args, kwargs = captured_data("OrderService.process_order", index=1,
-                                 overrides={"payment_token": TEST_CARD})
+    args, kwargs = captured_data(
+        "OrderService.process_order", index=1, overrides={"payment_token": TEST_CARD}
+    )
     assert args[0].startswith("cust_")
     assert "result" in replay(args, kwargs) or "error" in replay(args, kwargs)

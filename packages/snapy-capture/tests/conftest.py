@@ -1,17 +1,14 @@
 from __future__ import annotations
 
+# ---- INTERIM until snapy-storage-json lands on main: the real file store, pickle-encoded ----
+import pickle
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from snapy_capture import _runtime, redirect_captures
-
-# ---- INTERIM until snapy-storage-json lands on main: the real file store, pickle-encoded ----
-import pickle
-
-from snapy_core import CaptureStorage, get_plugin_manager, hookimpl
-from snapy_core import _plugins
+from snapy_core import CaptureStorage, _plugins, get_plugin_manager, hookimpl
 
 
 class InterimStorage(CaptureStorage):

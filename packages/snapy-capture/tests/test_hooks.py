@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from snapy_capture import CaptureLoader, capture_args
-from snapy_core import get_plugin_manager, hookimpl
-from snapy_core import _plugins
+from snapy_core import _plugins, get_plugin_manager, hookimpl
 
 
 class AuditPlugin:

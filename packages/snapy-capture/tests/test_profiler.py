@@ -27,7 +27,8 @@ def test_profiler_counts_captures_of_every_thread_inside_its_block(live: Path) -
     assert profiler.background_time_ms > 0  # the async one was encoded by the writer
     assert profiler.serialized_size_bytes > 2000
     assert set(profiler.by_function) == {
-        sync_call.__snapy__.function_key, async_call.__snapy__.function_key
+        sync_call.__snapy__.function_key,
+        async_call.__snapy__.function_key,
     }
     assert profiler.by_function[sync_call.__snapy__.function_key].captures == 1
     assert "captures=2" in repr(profiler)

@@ -15,8 +15,11 @@ def test_immutable_values_are_shared_and_containers_copied() -> None:
     text, number, items = "abc", 10**30, [1, [2, 3]]
     copies, failed = snapshot_values((text, number, items, (1, "x")))
     assert failed == []
-    assert copies[0] is text and copies[1] is number
-    assert copies[2] == items and copies[2] is not items and copies[2][1] is not items[1]
+    assert copies[0] is text
+    assert copies[1] is number
+    assert copies[2] == items
+    assert copies[2] is not items
+    assert copies[2][1] is not items[1]
 
 
 def test_shared_references_and_cycles_survive() -> None:
@@ -34,4 +37,5 @@ def test_uncopyable_values_are_kept_by_reference_and_reported() -> None:
     assert failed == [1]
     assert copies[1] is lock
     value, copied = snapshot_value(lock)
-    assert value is lock and not copied
+    assert value is lock
+    assert not copied

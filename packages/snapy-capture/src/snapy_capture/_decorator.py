@@ -42,9 +42,10 @@ import traceback
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Literal, TypeVar, overload
+from typing import Any, Literal, TypeVar, cast, overload
 
 import attrs
+
 from snapy_core import (
     ArgumentFilter,
     CallContext,
@@ -118,8 +119,19 @@ class _Pending:
     """What a captured call carries from its start to its end."""
 
     __slots__ = (
-        "actions", "count", "duration_ns", "extra", "facts", "names", "not_copied",
-        "outcome_kind", "outcome_value", "profilers", "start_ns", "timestamp", "values",
+        "actions",
+        "count",
+        "duration_ns",
+        "extra",
+        "facts",
+        "names",
+        "not_copied",
+        "outcome_kind",
+        "outcome_value",
+        "profilers",
+        "start_ns",
+        "timestamp",
+        "values",
     )
 
     def __init__(self) -> None:
@@ -162,7 +174,9 @@ def _type_name(value: Any) -> str:
 
 def _exception_name(error: BaseException) -> str:
     cls = type(error)
-    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+    if cls.__module__ == "builtins":
+        return cls.__qualname__
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 class CaptureHandle:
@@ -209,7 +223,9 @@ class CaptureHandle:
         self.backend_name: str = (
             config.backend
             if storage_factory is None
-            else str(getattr(storage_factory, "name", getattr(storage_factory, "__name__", "custom")))
+            else str(
+                getattr(storage_factory, "name", getattr(storage_factory, "__name__", "custom"))
+            )
         )
         self.positional_names, self.var_positional = self._positional_parameters(function)
         self._names_by_count: dict[int, tuple[str, ...]] = {}
@@ -300,8 +316,8 @@ class CaptureHandle:
         if factory is None:
             return open_storage(self.config.backend, root, **options)
         if isinstance(factory, type) or not hasattr(factory, "write_encoded"):
-            return factory(root=root, **options)  # type: ignore[operator, no-any-return]
-        return factory
+            return cast("StorageBackend", cast("Any", factory)(root=root, **options))
+        return cast("StorageBackend", factory)
 
     def reading_storage(self) -> StorageBackend:
         """A storage for the function's own store (never the redirected one)."""
@@ -310,10 +326,14 @@ class CaptureHandle:
         return self._open_storage(self.root)
 
     def _build_redactor(self) -> Any:
-        extra = [registration.args[0] for registration in
-                 collect_registrations("snapy_register_filters") if registration.args]
+        extra = [
+            registration.args[0]
+            for registration in collect_registrations("snapy_register_filters")
+            if registration.args
+        ]
         if _BUILD_REDACTOR_TAKES_CALL:
-            return build_redactor(self.config, extra_filters=extra, call=self.call_context)
+            make: Any = build_redactor
+            return make(self.config, extra_filters=extra, call=self.call_context)
         return build_redactor(self.config, extra_filters=extra)
 
     # -- failures ----------------------------------------------------------------------
@@ -352,7 +372,7 @@ class CaptureHandle:
     def _filter(
         self, names: Sequence[str], values: Sequence[Any]
     ) -> tuple[list[Any], list[FilterAction]]:
-        filtered = self._redactor.apply(list(zip(names, values)))
+        filtered = self._redactor.apply(list(zip(names, values, strict=True)))
         return list(filtered.values), list(filtered.actions)
 
     def _outcome(
@@ -390,9 +410,9 @@ class CaptureHandle:
             qualname=self.qualname,
             timestamp=_utc_from_ns(pending.timestamp),
             args=tuple(values[:count]),
-            kwargs=dict(zip(names[count:], values[count:])),
-            arg_names=names[:count],
-            filtered=actions,
+            kwargs=dict(zip(names[count:], values[count:], strict=True)),
+            arg_names=names[:count],  # type: ignore[arg-type]  # attrs converter typing
+            filtered=actions,  # type: ignore[arg-type]
             metadata=build_metadata(
                 pending.facts, minimal=self.minimal, duration_ns=duration_ns, extra=extra
             ),
@@ -418,7 +438,9 @@ class CaptureHandle:
 
         def encodable(value: Any) -> bool:
             probe = CaptureRecord(
-                module=record.module, qualname=record.qualname, timestamp=record.timestamp,
+                module=record.module,
+                qualname=record.qualname,
+                timestamp=record.timestamp,
                 args=(value,),
             )
             try:
@@ -448,7 +470,9 @@ class CaptureHandle:
                 f"the {self.backend_name} backend cannot encode it", type_name=_type_name(value)
             )
 
-        args = tuple(replace(name, value) for name, value in zip(record.arg_names, record.args))
+        args = tuple(
+            replace(name, value) for name, value in zip(record.arg_names, record.args, strict=False)
+        )
         kwargs = {name: replace(name, value) for name, value in record.kwargs.items()}
         outcome = record.outcome
         if outcome is not None and outcome.kind == "return":
@@ -472,9 +496,7 @@ class CaptureHandle:
             )
         return record, data
 
-    def _store(
-        self, record: CaptureRecord, data: bytes | None, profilers: Sequence[Any]
-    ) -> None:
+    def _store(self, record: CaptureRecord, data: bytes | None, profilers: Sequence[Any]) -> None:
         storage = self.storage
         assert storage is not None
         if data is None:  # a storage that takes records (it overrides store_capture)
@@ -542,8 +564,10 @@ class CaptureHandle:
                 self._store(record, data, profilers)
                 pending = None
             if (
-                pending is not None and self.async_storage
-                and not self.capture_result and not self.lazy
+                pending is not None
+                and self.async_storage
+                and not self.capture_result
+                and not self.lazy
             ):
                 self._submit(pending)
                 pending = None
@@ -616,6 +640,7 @@ class CaptureHandle:
         value: Any,
         duration: int | None,
     ) -> CaptureRecord:
+        values: Sequence[Any]
         if pending.actions is None:  # not filtered yet (lazy or asynchronous)
             values, actions = self._filter(pending.names, pending.values)
         else:
@@ -847,11 +872,28 @@ def _async_generator_wrapper(
 # -- the decorator ------------------------------------------------------------------------
 
 _CONFIG_PARAMETERS = (
-    "enabled", "path", "retention", "max_age", "ignore_args", "production_mode",
-    "minimal_capture", "full_capture", "debug_mode", "ignore_large_objects",
-    "max_capture_size", "sample_rate", "backend", "capture_result", "async_storage",
-    "lazy_serialization", "durable", "trusted_modules", "redaction",
-    "capture_recursive_calls", "custom_filter", "custom_filters",
+    "enabled",
+    "path",
+    "retention",
+    "max_age",
+    "ignore_args",
+    "production_mode",
+    "minimal_capture",
+    "full_capture",
+    "debug_mode",
+    "ignore_large_objects",
+    "max_capture_size",
+    "sample_rate",
+    "backend",
+    "capture_result",
+    "async_storage",
+    "lazy_serialization",
+    "durable",
+    "trusted_modules",
+    "redaction",
+    "capture_recursive_calls",
+    "custom_filter",
+    "custom_filters",
 )
 
 
@@ -874,8 +916,10 @@ def _first_parameter_is_self(function: Callable[..., Any]) -> bool:
         parameters = list(inspect.signature(function).parameters.values())
     except (TypeError, ValueError):
         return False
-    return bool(parameters) and parameters[0].kind in _POSITIONAL and (
-        parameters[0].name in _SELF_NAMES
+    return (
+        bool(parameters)
+        and parameters[0].kind in _POSITIONAL
+        and (parameters[0].name in _SELF_NAMES)
     )
 
 
@@ -980,8 +1024,12 @@ def capture_args(
         if isinstance(target, (classmethod, staticmethod)):
             inner = target.__func__
             wrapped = _decorate_function(
-                inner, config, storage_factory, fallback_serializer,
-                ignore_serialization_errors, skip_first=isinstance(target, classmethod),
+                inner,
+                config,
+                storage_factory,
+                fallback_serializer,
+                ignore_serialization_errors,
+                skip_first=isinstance(target, classmethod),
             )
             return target if wrapped is inner else type(target)(wrapped)
         if not callable(target):
@@ -990,8 +1038,12 @@ def capture_args(
             )
         skip_first = _is_in_class_body(target) and _first_parameter_is_self(target)
         return _decorate_function(
-            target, config, storage_factory, fallback_serializer,
-            ignore_serialization_errors, skip_first=skip_first,
+            target,
+            config,
+            storage_factory,
+            fallback_serializer,
+            ignore_serialization_errors,
+            skip_first=skip_first,
         )
 
     if function is not None:

@@ -56,8 +56,13 @@ if hasattr(os, "register_at_fork"):
 
 def call_facts(depth: int) -> tuple[Any, ...]:
     """What must be read on the calling thread at the start of the call (cheap)."""
-    return (depth, threading.current_thread().name, threading.get_ident(), current_task_name(),
-            _pid)
+    return (
+        depth,
+        threading.current_thread().name,
+        threading.get_ident(),
+        current_task_name(),
+        _pid,
+    )
 
 
 def build_metadata(

@@ -23,10 +23,29 @@ from snapy_core import Placeholder
 
 _IMMUTABLE: frozenset[type] = frozenset(
     {
-        str, int, float, bool, complex, bytes, type(None), type(Ellipsis), range,
-        decimal.Decimal, fractions.Fraction, dt.datetime, dt.date, dt.time, dt.timedelta,
-        dt.timezone, uuid.UUID, pathlib.PurePosixPath, pathlib.PureWindowsPath,
-        pathlib.PosixPath, pathlib.WindowsPath, pathlib.Path, pathlib.PurePath,
+        str,
+        int,
+        float,
+        bool,
+        complex,
+        bytes,
+        type(None),
+        type(Ellipsis),
+        range,
+        decimal.Decimal,
+        fractions.Fraction,
+        dt.datetime,
+        dt.date,
+        dt.time,
+        dt.timedelta,
+        dt.timezone,
+        uuid.UUID,
+        pathlib.PurePosixPath,
+        pathlib.PureWindowsPath,
+        pathlib.PosixPath,
+        pathlib.WindowsPath,
+        pathlib.Path,
+        pathlib.PurePath,
     }
 )
 
