@@ -190,7 +190,7 @@ def test_custom_storage(tmp_path: Path) -> None:
         assert to_recording_database("grace", "pw") == "grace"
     assert to_database.__snapy__.stats.failures == 0
     assert not (tmp_path / "db").exists()  # nothing went to files
-    ((name, args, kwargs),) = RecordingDatabaseStorage.rows
+    ((name, args, _kwargs),) = RecordingDatabaseStorage.rows
     assert name.endswith("to_recording_database")
     assert args[0] == "grace"
     assert isinstance(args[1], Redacted)
