@@ -28,9 +28,20 @@ class InterimPlugin:
         register("json", InterimStorage, description="interim")
 
 
-if "json" not in __import__("snapy_core").available_backends():
-    get_plugin_manager().register(InterimPlugin(), name="interim")
-    _plugins._registry_cache.clear()
+def _ensure_json_backend() -> None:
+    if "json" not in __import__("snapy_core").available_backends():
+        get_plugin_manager().register(InterimPlugin(), name="interim")
+        _plugins._registry_cache.clear()
+
+
+_ensure_json_backend()
+
+
+@pytest.fixture(autouse=True)
+def _interim_json_backend() -> None:
+    _ensure_json_backend()  # other packages' tests reset the plugin manager
+
+
 # ---- end INTERIM
 
 

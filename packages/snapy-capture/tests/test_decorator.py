@@ -703,3 +703,21 @@ def test_many_threads_first_capture_of_a_new_function(live: Path) -> None:
             thread.join()
         assert contended.__snapy__.stats.failures == 0, contended.__snapy__.stats.last_error
         assert len(records(Path(f"caps{round_number}"), "contended")) == 6
+
+
+def test_storage_failure_with_warnings_as_errors_still_returns_the_result(live: Path) -> None:
+    Path("blocker").write_text("a file where the store should be")
+
+    @capture_args(path="blocker/store", capture_result=True)
+    def compute(x):
+        if x < 0:
+            raise KeyError(x)
+        return x + 1
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert compute(1) == 2
+        with pytest.raises(KeyError):
+            compute(-1)
+    assert compute.__snapy__.stats.failures == 2
+    assert "CaptureWriteError" in compute.__snapy__.stats.last_error

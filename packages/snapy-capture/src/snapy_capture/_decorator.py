@@ -59,7 +59,6 @@ from snapy_core import (
     StorageBackend,
     Unserializable,
     build_redactor,
-    collect_registrations,
     get_plugin_manager,
     open_storage,
     resolve_config,
@@ -83,7 +82,6 @@ _rng = random.Random()
 _handle_ids = itertools.count(1)
 _SELF_NAMES = frozenset({"self", "cls", "mcs", "mcls", "metacls"})
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-_BUILD_REDACTOR_TAKES_CALL = "call" in inspect.signature(build_redactor).parameters
 
 
 def _reseed_after_fork() -> None:
@@ -326,15 +324,8 @@ class CaptureHandle:
         return self._open_storage(self.root)
 
     def _build_redactor(self) -> Any:
-        extra = [
-            registration.args[0]
-            for registration in collect_registrations("snapy_register_filters")
-            if registration.args
-        ]
-        if _BUILD_REDACTOR_TAKES_CALL:
-            make: Any = build_redactor
-            return make(self.config, extra_filters=extra, call=self.call_context)
-        return build_redactor(self.config, extra_filters=extra)
+        # plugin filters and the snapy_ignore_argument hook are resolved in here, once
+        return build_redactor(self.config, call=self.call_context)
 
     # -- failures ----------------------------------------------------------------------
 
