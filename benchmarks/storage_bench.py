@@ -184,7 +184,8 @@ def bench_newest_of_many(names: list[str], base: Path, count: int) -> None:
         newest = timed(lambda s=storage: s.read(s.list(FUNCTION, limit=1)[0]), number=20)
         directory = storage.root / function_dirname(FUNCTION)
         floor = timed(lambda d=directory: os.listdir(d), number=20)
-        one = timed(lambda s=storage, r=storage.list(FUNCTION, limit=1)[0]: s.read(r), number=20)
+        [newest_ref] = storage.list(FUNCTION, limit=1)
+        one = timed(lambda s=storage, r=newest_ref: s.read(r), number=20)
         listing = timed(lambda s=storage: s.list(FUNCTION), number=3, rounds=3)
         refs = storage.list(FUNCTION)
         sample = refs[:: max(1, len(refs) // 500)]
