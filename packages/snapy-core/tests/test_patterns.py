@@ -347,7 +347,7 @@ def test_luhn_and_issuers():
 def test_value_rule_hints_build_the_fast_negative_check():
     rule = ValueRule("employee", r"EMP-\d{6}", "looks like an employee id", hints=("EMP-",))
     scanner = ValueScanner([rule], default_names.reason)
-    assert not scanner.might_match("EMP 123456")
+    assert not scanner.might_match("emp 123456")  # no trigger character (M)
     assert scanner.reason("badge EMP-123456") == "value looks like an employee id"
     assert scanner.reason("EMP-12") is None
     always = ValueScanner([ValueRule("x", r"zz", "has zz")], default_names.reason)
