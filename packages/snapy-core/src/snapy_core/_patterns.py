@@ -438,9 +438,7 @@ class ValueRule:
             return self.triggers
         chars = "0123456789" if self.digits else ""
         for hint in self.hints:
-            chars += next(
-                (c for c in hint if not (c.islower() or c in "AEIOU")), hint[0]
-            )
+            chars += next((c for c in hint if not (c.islower() or c in "AEIOU")), hint[0])
         return chars
 
     def __repr__(self) -> str:
@@ -699,6 +697,7 @@ STRICT_VALUE_RULES: tuple[ValueRule, ...] = (*DEFAULT_VALUE_RULES, IBAN_RULE, HI
 
 # -- scanning ------------------------------------------------------------------------------
 
+
 class ValueScanner:
     """Checks strings against a set of value rules, cheapest rejection first.
 
@@ -708,12 +707,26 @@ class ValueScanner:
     3. per rule, its substring hints and digit count, then its regular expression.
     """
 
-    __slots__ = ("_clean", "_min_length", "_name_check", "_plan", "_shortest", "_trigger",
-                 "rules")
+    __slots__ = (
+        "_clean",
+        "_extra",
+        "_min_length",
+        "_name_check",
+        "_plan",
+        "_shortest",
+        "_trigger",
+        "rules",
+    )
 
-    def __init__(self, rules: Sequence[ValueRule], name_check: NameCheck) -> None:
+    def __init__(
+        self,
+        rules: Sequence[ValueRule],
+        name_check: NameCheck,
+        extra: Callable[[str], str | None] | None = None,
+    ) -> None:
         self.rules = tuple(rules)
         self._name_check = name_check
+        self._extra = extra
         triggers: set[str] = set()
         length_gated: list[int] = []
         always = False
@@ -736,8 +749,14 @@ class ValueScanner:
         else:
             self._shortest = 1
         self._plan = tuple(
-            (rule.hints, rule.digits, rule.min_length, rule.pattern.search, rule.validate,
-             rule.description)
+            (
+                rule.hints,
+                rule.digits,
+                rule.min_length,
+                rule.pattern.search,
+                rule.validate,
+                rule.description,
+            )
             for rule in self.rules
         )
         self._clean: set[str] = set()
@@ -764,8 +783,22 @@ class ValueScanner:
         short = len(text) <= _CLEAN_CACHE_LENGTH
         if short and text in self._clean:
             return None
-        if not self.might_match(text):
-            return None
+        description = self._match(text) if self.might_match(text) else None
+        if description is None and self._extra is not None:
+            description = self._extra(text)
+        if description is None and short:
+            # only strings no rule flags are remembered: they get stored anyway
+            clean = self._clean
+            if len(clean) >= _CLEAN_CACHE_SIZE:
+                clean.clear()
+            clean.add(text)
+        return description
+
+    def forget(self, text: str) -> None:
+        """Drop ``text`` from the clean-string memory (something else flagged it)."""
+        self._clean.discard(text)
+
+    def _match(self, text: str) -> str | None:
         digits: bool | None = None
         for hints, needs_digits, min_length, search, validate, description in self._plan:
             if hints:
@@ -794,11 +827,6 @@ class ValueScanner:
                     return description
                 # a rejected candidate may overlap a real one: go on one character later
                 position = match.start() + 1
-        if short:
-            clean = self._clean
-            if len(clean) >= _CLEAN_CACHE_SIZE:
-                clean.clear()
-            clean.add(text)
         return None
 
 

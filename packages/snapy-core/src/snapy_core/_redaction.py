@@ -492,6 +492,8 @@ class Redactor:
         for label, hook in self._leaf_hooks:
             reason = _call_leaf_hook(label, hook, text)
             if reason is not None:
+                for rules in self._compiled:
+                    rules.forget(text)  # a subclass flags it: do not keep it in memory
                 return reason
         return None
 
@@ -690,6 +692,9 @@ class _ValuesOnly:
 
     def text_reason(self, text: str) -> str | None:
         return self._rules.text_reason(text)
+
+    def forget(self, text: str) -> None:
+        self._rules.forget(text)
 
     def int_reason(self, value: int) -> str | None:
         return self._rules.int_reason(value)
