@@ -165,6 +165,8 @@ def test_rule_kinds():
     exact = NameRule.exact("key")
     assert exact.matches("Key")
     assert exact.matches("__key__")
+    assert exact.matches("key2")
+    assert exact.matches("KEY_1")
     assert not exact.matches("cache_key")
     assert not exact.matches("keys")
     word = NameRule.word("session_id")

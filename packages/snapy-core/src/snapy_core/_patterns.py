@@ -6,8 +6,8 @@ spaces and camelCase / PascalCase / acronym / digit boundaries and lower-cased
 ``DB_PASSWORD`` -> ``db password``), so ``monkey``, ``keyboard``, ``page`` and
 ``author`` never match ``key``, ``age`` or ``auth``. A :class:`NameRule` is one of
 
-* ``exact``: the whole name is these words (``NameRule.exact("key")`` matches ``key``,
-  ``KEY``, ``_key`` but not ``cache_key``);
+* ``exact``: the whole name is these words, numbers aside (``NameRule.exact("key")``
+  matches ``key``, ``KEY``, ``_key``, ``key2`` but not ``cache_key``);
 * ``word``: these words appear as consecutive word parts, the last one possibly plural
   (``NameRule.word("api_key")`` matches ``apiKey``, ``X-Api-Key``, ``user_api_keys`` and
   the glued form ``apikey``); optional ``unless`` words make the rule step aside when the
@@ -197,7 +197,11 @@ class NameMatcher:
         if parts:
             exact = self._exact.get(parts)
             if exact is None and len(parts) > 1:
-                exact = self._exact.get(("".join(parts),))
+                # numbered variants count too: key1, KEY_2
+                core = tuple(part for part in parts if not part.isdigit()) or parts
+                exact = self._exact.get(core)
+                if exact is None:
+                    exact = self._exact.get(("".join(core),))
             if exact is not None:
                 best = exact
             for position, part in enumerate(parts):
@@ -574,7 +578,7 @@ SSN_RULE = ValueRule(
 )
 CARD_RULE = ValueRule(
     "card",
-    r"(?<![0-9])(?:[0-9]{13,19}|[0-9]{2,6}(?:[ -][0-9]{2,6}){2,6})(?![0-9])",
+    r"(?<![0-9])(?:[0-9]{13,19}|[0-9]{1,6}(?:[ -][0-9]{1,6}){2,8})(?![0-9])",
     "looks like a card number",
     digits=True,
     validate=_card_groups,
