@@ -74,10 +74,11 @@ class JSONCodec:
         self, *, module: str | None = None, trusted_modules: Iterable[str] = ()
     ) -> TrustPolicy:
         """The modules trusted when decoding a capture of a function in ``module``."""
-        names = list(self.trusted_modules) + list(trusted_modules)
-        if self.use_config:
-            names.extend(get_config().trusted_modules)
-        return TrustPolicy(names, function_module=module)
+        return TrustPolicy(
+            [*self.trusted_modules, *trusted_modules],
+            function_module=module,
+            more=_configured_trusted_modules if self.use_config else None,
+        )
 
     def decode(
         self, data: Any, *, module: str | None = None, trusted_modules: Iterable[str] = ()
@@ -126,6 +127,10 @@ class JSONCodec:
         except orjson.JSONDecodeError as error:
             raise DecodeProblem(f"not valid JSON: {error}") from None
         return self.decode(data, module=module, trusted_modules=trusted_modules)
+
+
+def _configured_trusted_modules() -> tuple[str, ...]:
+    return get_config().trusted_modules
 
 
 _default_lock = threading.Lock()

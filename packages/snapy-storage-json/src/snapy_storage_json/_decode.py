@@ -38,7 +38,7 @@ import pathlib
 import re
 import uuid
 import zoneinfo
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -55,6 +55,7 @@ _INT_TEXT = re.compile(r"-?(?:0x[0-9a-f]+|[0-9]+)\Z")
 _SUFFIX = re.compile(r"\[([^\[\]]*)\]\Z")
 _OFFSET = re.compile(r"([+-])(\d\d):(\d\d)(?::(\d\d)(?:\.(\d{6}))?)?\Z")
 _SHORT = 80
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 class DecodeProblem(RecordError):
@@ -217,6 +218,7 @@ class Decoder:
     def __init__(self, serializers: Mapping[str, Serializer], policy: TrustPolicy) -> None:
         self.serializers = serializers
         self.policy = policy
+        self._resolved: dict[tuple[str, str], object] = {}
 
     def decode(self, data: Any) -> Any:
         try:
@@ -228,33 +230,38 @@ class Decoder:
 
     def value(self, data: Any) -> Any:
         kind = type(data)
+        value = self.value
         if kind is list:
-            result = []
-            index = 0
             try:
-                for index, item in enumerate(data):  # noqa: B007 - index names the failure
-                    result.append(self.value(item))
-            except DecodeProblem as problem:
-                problem.path.append(f"[{index}]")
+                return [item if type(item) in _SCALARS else value(item) for item in data]
+            except DecodeProblem:
+                self._locate(enumerate(data), lambda index: f"[{index}]")
                 raise
-            return result
         if kind is dict:
             if len(data) == 1:
                 for key, payload in data.items():
                     if key[:1] == "$":
                         return self.tag(key, payload)
-            decoded = {}
-            key = None
             try:
-                for key, item in data.items():
-                    decoded[key] = self.value(item)
-            except DecodeProblem as problem:
-                problem.path.append(_key_part(key))
+                return {
+                    key: item if type(item) in _SCALARS else value(item)
+                    for key, item in data.items()
+                }
+            except DecodeProblem:
+                self._locate(data.items(), _key_part)
                 raise
-            return decoded
-        if kind is str or kind is int or kind is float or kind is bool or data is None:
+        if kind in _SCALARS:
             return data
         raise DecodeProblem(f"unexpected {kind.__name__} in JSON data")
+
+    def _locate(self, items: Iterable[tuple[Any, Any]], describe: Callable[[Any], str]) -> None:
+        """Name the item that failed (decoding again, item by item: errors only)."""
+        for where, item in items:
+            try:
+                self.value(item)
+            except DecodeProblem as problem:
+                problem.path.append(describe(where))
+                raise
 
     def tag(self, tag: str, payload: Any) -> Any:
         decoder = _TAGS.get(tag)
@@ -320,10 +327,17 @@ class Decoder:
     # -- classes -----------------------------------------------------------------------------
 
     def resolve(self, path: Any, kind: str, tag: str) -> Any:
+        key = (path, kind) if isinstance(path, str) else None
+        found = self._resolved.get(key) if key is not None else None
+        if found is not None:
+            return found
         try:
-            return self.policy.resolve(path, kind=kind)
+            found = self.policy.resolve(path, kind=kind)
         except BadClassPath as error:
             raise DecodeProblem(f"{tag}: {error}") from None
+        if key is not None:
+            self._resolved[key] = found
+        return found
 
 
 def _class_payload(payload: Any, tag: str) -> tuple[dict[str, Any], str]:

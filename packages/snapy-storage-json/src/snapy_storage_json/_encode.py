@@ -636,17 +636,12 @@ class Encoder:
         encoded = {}
         child = depth + 1
         encode = self.encode_at
+        plain = self._plain
         key: Any = None
         for key, item in value.items():
             if type(key) is not str:
                 return {"$dict": self.sorted_pairs(value, depth + 3, active)}
-            kind = type(item)
-            if kind is str or kind is bool or item is None:
-                encoded[key] = item
-            elif kind is int and INT_MIN <= item <= INT_MAX:
-                encoded[key] = item
-            else:
-                encoded[key] = encode(item, child, active)
+            encoded[key] = item if type(item) in plain else encode(item, child, active)
         if len(encoded) == 1 and key[:1] == "$":
             return {"$dict": self.sorted_pairs(value, depth + 3, active)}
         return encoded
