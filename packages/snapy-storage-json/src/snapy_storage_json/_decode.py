@@ -198,6 +198,13 @@ def _int(text: str) -> int:
     return int(text)
 
 
+def _decimal(text: str) -> decimal.Decimal:
+    try:
+        return decimal.Decimal(text)
+    except decimal.InvalidOperation:
+        raise ValueError(f"{text!r} is not a decimal number") from None
+
+
 def _float_text(text: str) -> float:
     if text not in ("nan", "inf", "-inf"):
         raise ValueError("expected 'nan', 'inf' or '-inf'")
@@ -712,7 +719,7 @@ _TAGS: dict[str, Callable[[Decoder, Any], Any]] = {
     "$bytes": _d_text("$bytes", _bytes),
     "$bytearray": _d_text("$bytearray", lambda text: bytearray(_bytes(text))),
     "$str": _d_str,
-    "$decimal": _d_text("$decimal", decimal.Decimal),
+    "$decimal": _d_text("$decimal", _decimal),
     "$datetime": _d_datetime,
     "$date": _d_text("$date", dt.date.fromisoformat),
     "$time": _d_time,
