@@ -1,17 +1,14 @@
 from __future__ import annotations
 
+# ---- INTERIM until snapy-storage-json lands on main: the real file store, pickle-encoded ----
+import pickle
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from snapy_capture import _runtime, redirect_captures
-
-# ---- INTERIM until snapy-storage-json lands on main: the real file store, pickle-encoded ----
-import pickle
-
-from snapy_core import CaptureStorage, get_plugin_manager, hookimpl
-from snapy_core import _plugins
+from snapy_core import CaptureStorage, _plugins, get_plugin_manager, hookimpl
 
 
 class InterimStorage(CaptureStorage):
@@ -31,9 +28,20 @@ class InterimPlugin:
         register("json", InterimStorage, description="interim")
 
 
-if "json" not in __import__("snapy_core").available_backends():
-    get_plugin_manager().register(InterimPlugin(), name="interim")
-    _plugins._registry_cache.clear()
+def _ensure_json_backend() -> None:
+    if "json" not in __import__("snapy_core").available_backends():
+        get_plugin_manager().register(InterimPlugin(), name="interim")
+        _plugins._registry_cache.clear()
+
+
+_ensure_json_backend()
+
+
+@pytest.fixture(autouse=True)
+def _interim_json_backend() -> None:
+    _ensure_json_backend()  # other packages' tests reset the plugin manager
+
+
 # ---- end INTERIM
 
 
