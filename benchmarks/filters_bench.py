@@ -57,12 +57,20 @@ def shapes() -> dict[str, list[tuple[str, object]]]:
         ],
         "order dict, 10 items, no secret": [("order", order)],
         "dataclass with nested e-mail (redacts)": [
-            ("customer", Customer(7, "Ann", Address("Main St 1", "Oslo", "ann@example.com"),
-                                  ["vip"])),
+            (
+                "customer",
+                Customer(7, "Ann", Address("Main St 1", "Oslo", "ann@example.com"), ["vip"]),
+            ),
         ],
         "headers with Authorization (redacts)": [
-            ("headers", {"Accept": "application/json", "Authorization": "Bearer abc.def.ghi",
-                         "User-Agent": "snapy/1.0"}),
+            (
+                "headers",
+                {
+                    "Accept": "application/json",
+                    "Authorization": "Bearer abc.def.ghi",
+                    "User-Agent": "snapy/1.0",
+                },
+            ),
         ],
         "list of 1000 ints": [("values", list(range(1000)))],
         "10 strings of 200 chars": [(f"text{n}", "lorem ipsum dolor " * 11) for n in range(10)],
@@ -85,8 +93,7 @@ def main() -> None:
         "production": CaptureConfig(production_mode=True),
     }
     print(
-        f"Python {sys.version.split()[0]}; CPU µs per call, best of 5; "
-        "ratio = apply / list(values)"
+        f"Python {sys.version.split()[0]}; CPU µs per call, best of 5; ratio = apply / list(values)"
     )
     print(
         f"{'shape':42} {'config':11} {'apply µs':>9} {'list() µs':>9} {'ratio':>6} "

@@ -327,11 +327,15 @@ def test_strict_value_rules():
     assert default_values.reason(token) is None
     assert "random token" in strict_values.reason(token)
     assert "random token" in strict_values.reason("ghp_16C7e42F292c6912E7710c838347Ae178B4a")
+    assert "random token" in strict_values.reason("da39a3ee5e6b4b0d3255bfef95601890afd80709")
     for harmless in (
         "this_is_a_long_identifier_name",
         "ThisIsALongCamelCaseName",
         "aaaaaaaaaaaaaaaaaaaaaaaaa1",
         "hello world and more words here",
+        "module_v2_handler_function",
+        "order-2024-01-15-000123",
+        "550e8400-e29b-41d4-a716-446655440000",
     ):
         assert strict_values.reason(harmless) is None, harmless
 

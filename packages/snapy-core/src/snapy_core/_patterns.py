@@ -556,17 +556,23 @@ def _iban(match: re.Match[str], _names: NameCheck) -> bool:
     return number % 97 == 1
 
 
+_SEGMENT_SPLIT = re.compile(r"[_-]")
+
+
 def _high_entropy(match: re.Match[str], _names: NameCheck) -> bool:
-    text = match.group().rstrip("=")
-    if len(text) < 20:
-        return False
-    has_digit = any(char.isdigit() for char in text)
-    has_alpha = any(char.isalpha() for char in text)
-    if not (has_digit and has_alpha):
-        return False
-    counts = Counter(text)
-    entropy = -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
-    return entropy >= 3.0
+    # Random tokens (sk_live_4eC39Hq..., ghp_16C7e42F...) have a long part mixing letters
+    # and digits; identifiers (module_v2_handler) and dates (order-2024-01-15) do not.
+    for segment in _SEGMENT_SPLIT.split(match.group().rstrip("=")):
+        if len(segment) < 12:
+            continue
+        if not (any(c.isdigit() for c in segment) and any(c.isalpha() for c in segment)):
+            continue
+        counts = Counter(segment)
+        size = len(segment)
+        entropy = -sum(n / size * math.log2(n / size) for n in counts.values())
+        if entropy >= 3.0:
+            return True
+    return False
 
 
 SSN_RULE = ValueRule(
