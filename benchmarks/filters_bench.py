@@ -5,14 +5,15 @@
 For a few typical argument shapes, prints the time of one ``Redactor.apply`` in
 microseconds and its ratio to a bare ``list(values)`` copy of the same arguments and to
 ``copy.deepcopy(values)`` (what keeping the arguments "as they were when the call began"
-costs anyway), all measured in the same run (the machine may be shared and noisy: compare ratios, not
-absolute numbers across runs). A benchmark, not a test: nothing is asserted.
+costs anyway), all measured in the same run (the machine may be shared and noisy: compare
+ratios, not absolute numbers across runs). A benchmark, not a test: nothing is asserted.
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import statistics
 import sys
 import time
@@ -106,9 +107,9 @@ def main() -> None:
             redactor = build_redactor(config, plugins=False)
             redactor.apply(arguments)  # warm the name caches, as a real function would
             number = 5000 if len(repr(arguments)) < 2000 else 500
-            apply_us = measure(lambda: redactor.apply(arguments), number)
-            copy_us = measure(lambda: list(values), number * 20)
-            deep_us = measure(lambda: copy.deepcopy(values), max(number // 4, 50))
+            apply_us = measure(functools.partial(redactor.apply, arguments), number)
+            copy_us = measure(functools.partial(list, values), number * 20)
+            deep_us = measure(functools.partial(copy.deepcopy, values), max(number // 4, 50))
             ratios.append(apply_us / copy_us)
             print(
                 f"{label:42} {config_name:11} {apply_us:9.2f} {copy_us:9.3f} "
