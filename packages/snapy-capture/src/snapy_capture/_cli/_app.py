@@ -797,13 +797,29 @@ def _show_warning(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``snapy``; returns the exit code (the console script exits with it)."""
+    previous_showwarning = warnings.showwarning
     warnings.showwarning = _show_warning
     # like `python -m`, but after the installed packages: the project's own modules can
     # be imported to rebuild captured objects, without shadowing anything installed
-    if os.getcwd() not in sys.path:
-        sys.path.append(os.getcwd())
+    cwd = os.getcwd()
+    added = cwd not in sys.path
+    if added:
+        sys.path.append(cwd)
     try:
-        result = cli.main(args=list(argv) if argv is not None else None, prog_name="snapy", standalone_mode=False)
+        return _run(argv)
+    finally:
+        warnings.showwarning = previous_showwarning
+        if added and cwd in sys.path:
+            sys.path.remove(cwd)
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    try:
+        result = cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="snapy",
+            standalone_mode=False,
+        )
     except CliError as error:
         sys.stderr.write("\n".join(error.lines()) + "\n")
         return error.exit_code

@@ -142,9 +142,23 @@ class Store:
         if self._rows is not None:
             return self._rows
         merged: dict[str, list[tuple[str, FunctionSummary]]] = {}
+        from ._scan import scan, scannable
+
+        fast = [backend for backend in self.backends if scannable(backend)]
+        extensions = [backend_extension(backend) for backend in fast]
+        fast = [b for b in fast if extensions.count(backend_extension(b)) == 1]
+        try:
+            scanned = scan(self.root, fast) if fast else {}  # type: ignore[arg-type]
+        except OSError as error:
+            raise CliError(
+                f"cannot list the captures in {self.root}: {error.strerror or error}.",
+                "Check that the directory is readable by this user.",
+            ) from error
         for backend in self.backends:
             try:
-                summaries = backend.functions()
+                summaries = (
+                    scanned[backend.name] if backend in fast else backend.functions()
+                )
             except StorageError as error:
                 raise CliError(str(error)) from error
             except OSError as error:
