@@ -25,10 +25,15 @@ from ._config import (
     set_global_config,
 )
 from ._filters import (
+    DEFAULT_VALUE_RULES,
     SENSITIVE_PATTERNS,
+    STRICT_NAME_RULES,
+    STRICT_VALUE_RULES,
     ArgumentFilter,
     FilteredArguments,
+    NameRule,
     Redactor,
+    ValueRule,
     build_redactor,
 )
 from ._hookspecs import PROJECT_NAME, CallContext, hookimpl, hookspec
@@ -85,11 +90,14 @@ from .errors import (
 
 __all__ = [
     "DEFAULT_PATH",
+    "DEFAULT_VALUE_RULES",
     "ENVIRONMENT_VARIABLES",
     "KNOWN_BACKEND_PACKAGES",
     "PROJECT_NAME",
     "SCHEMA_VERSION",
     "SENSITIVE_PATTERNS",
+    "STRICT_NAME_RULES",
+    "STRICT_VALUE_RULES",
     "ArgumentFilter",
     "BackendInfo",
     "BackendNotFoundError",
@@ -111,6 +119,7 @@ __all__ = [
     "FilterAction",
     "FilteredArguments",
     "FunctionSummary",
+    "NameRule",
     "Omitted",
     "Placeholder",
     "PluginError",
@@ -131,6 +140,7 @@ __all__ = [
     "TraceWarning",
     "Unserializable",
     "Untrusted",
+    "ValueRule",
     "__version__",
     "available_backends",
     "build_redactor",

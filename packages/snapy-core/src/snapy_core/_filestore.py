@@ -23,6 +23,7 @@ import itertools
 import json
 import os
 import re
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -210,14 +211,19 @@ def write_metadata(
         "written_by": f"snapy-core {__version__}",
     }
     # a per-process temporary name: two processes creating the directory at once must not
-    # share (and O_EXCL-fail on) one temporary file; they write the same content anyway
-    write_atomic(
-        directory / METADATA_NAME,
-        json.dumps(content, indent=2).encode() + b"\n",
-        mode=mode,
-        durable=durable,
-        temporary=f"{METADATA_NAME}.{os.getpid()}{TEMP_SUFFIX}",
-    )
+    # share (and O_EXCL-fail on) one temporary file; they write the same content anyway.
+    # Threads of one process share the name, hence the lock.
+    with _metadata_lock:
+        write_atomic(
+            directory / METADATA_NAME,
+            json.dumps(content, indent=2).encode() + b"\n",
+            mode=mode,
+            durable=durable,
+            temporary=f"{METADATA_NAME}.{os.getpid()}{TEMP_SUFFIX}",
+        )
+
+
+_metadata_lock = threading.Lock()
 
 
 # -- temporary files ---------------------------------------------------------------------
