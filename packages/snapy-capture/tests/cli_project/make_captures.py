@@ -16,7 +16,8 @@ import attrs
 from snapy_core import open_storage, resolve_config
 
 from shop import catalog
-from shop.orders import Item, OrderError, OrderService, find, process_order
+from shop.models import Item, OrderError
+from shop.orders import OrderService, find, process_order
 
 
 def main() -> None:

@@ -5,7 +5,8 @@ Two file formats are read:
 * **Chrome trace** (the Trace Event Format that Perfetto and chrome://tracing open): a
   JSON array of events, or an object with ``traceEvents``. Complete events (``ph: X``,
   with ``dur``) nest by time; begin/end pairs (``B``/``E``) nest by order; ``M``
-  (metadata) events name processes and threads. Times are microseconds.
+  (metadata) events name processes and threads; instant (line) events are left out.
+  Times are microseconds.
 * **JSON lines**: one event per line, as snapy-trace's file sink writes them: a call
   event opens a node and the matching return or exception event closes it. Lines that
   are Chrome events (they have ``ph``) are read as such.
@@ -25,11 +26,11 @@ import attrs
 from ._errors import EXIT_OK, CliError
 from ._output import Output, format_duration, plural
 
-CALL_KINDS = frozenset({"call", "c_call", "start", "enter", "begin", "py_start", "resume"})
-END_KINDS = frozenset(
-    {"return", "c_return", "exception", "raise", "unwind", "py_unwind", "end", "exit", "yield", "c_exception", "py_return", "py_yield"}
-)
-ERROR_KINDS = frozenset({"exception", "raise", "unwind", "py_unwind", "c_exception"})
+CALL_KINDS = frozenset({"call", "resume"})
+"""snapy-trace's entry events: a call, or a generator / coroutine resumed."""
+END_KINDS = frozenset({"return", "yield", "exception"})
+"""snapy-trace's exit events; ``exception`` is an exception leaving the function."""
+ERROR_KINDS = frozenset({"exception"})
 
 
 @attrs.define
@@ -70,10 +71,16 @@ class Thread:
 def load_events(path: Path) -> tuple[str, list[dict[str, Any]]]:
     """``(format name, events)`` of a trace file."""
     try:
-        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".gz":  # TracerConfig(compression=True)
+            import gzip
+
+            with gzip.open(path, "rt", encoding="utf-8") as file:
+                text = file.read()
+        else:
+            text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise CliError(f"trace file {path} does not exist.") from None
-    except (OSError, UnicodeDecodeError) as error:
+    except (OSError, UnicodeDecodeError, EOFError) as error:
         raise CliError(f"cannot read trace file {path}: {error}.") from error
     stripped = text.strip()
     if not stripped:
@@ -153,8 +160,8 @@ def chrome_tree(events: list[dict[str, Any]]) -> list[Thread]:
             elif event.get("name") == "process_name" and isinstance(args, Mapping):
                 process_names[event.get("pid")] = str(args.get("name"))
             continue
-        if phase not in ("X", "B", "E", "i", "I"):
-            continue
+        if phase not in ("X", "B", "E"):
+            continue  # instant (line) events, counters, flows: not calls
         key = thread_of(event)
         name = _chrome_name(event)
         ts = float(event["ts"])
@@ -179,8 +186,6 @@ def chrome_tree(events: list[dict[str, Any]]) -> list[Thread]:
                 node.end = ts
                 node.duration_ns = int((ts - node.start) * 1000)
                 node.error = node.error or _chrome_error(event)
-        else:
-            spans[key].append(Node(name + " (instant)", start=ts, end=ts))
     threads = []
     for key in order:
         nodes = spans[key]
@@ -193,13 +198,10 @@ def chrome_tree(events: list[dict[str, Any]]) -> list[Thread]:
 
 def _chrome_name(event: Mapping[str, Any]) -> str:
     name = str(event.get("name", "?"))
-    category = event.get("cat")
     args = event.get("args")
     module = args.get("module") if isinstance(args, Mapping) else None
-    if module and not name.startswith(str(module)):
+    if module and not name.startswith(f"{module}."):
         return f"{module}.{name}"
-    if category and category not in ("function", "python", "call") and "." not in name:
-        return f"{category}.{name}"
     return name
 
 
@@ -276,7 +278,9 @@ def jsonl_tree(events: list[dict[str, Any]]) -> list[Thread]:
         if "ph" in event:
             continue
         kind = _kind(event)
-        thread_key = _first(event, "thread_id", "thread", "tid", "thread_name") or "main"
+        thread_key = _first(event, "thread_id", "thread", "tid", "thread_name")
+        if thread_key is None:
+            thread_key = "main"
         thread = threads.get(thread_key)
         if thread is None:
             name = _first(event, "thread_name", "thread")
@@ -305,7 +309,7 @@ def jsonl_tree(events: list[dict[str, Any]]) -> list[Thread]:
                 duration = int(end - node.start)
             node.duration_ns = duration
             if kind in ERROR_KINDS:
-                node.error = str(_first(event, "exception", "exc_type", "error", "value") or kind)
+                node.error = _exception_text(event.get("exception")) or kind
     if not understood:
         raise CliError(
             "the file holds JSON objects but no call or return events that snapy recognises.",
@@ -313,6 +317,14 @@ def jsonl_tree(events: list[dict[str, Any]]) -> list[Thread]:
             "Chrome trace (events with 'ph').",
         )
     return list(threads.values())
+
+
+def _exception_text(exception: Any) -> str | None:
+    """``ValueError: no items`` from snapy-trace's ``{"type": ..., "message": ...}``."""
+    if isinstance(exception, Mapping):
+        kind, message = exception.get("type"), exception.get("message")
+        return f"{kind}: {message}" if message else str(kind) if kind else None
+    return str(exception) if exception else None
 
 
 # -- shaping and output ----------------------------------------------------------------------

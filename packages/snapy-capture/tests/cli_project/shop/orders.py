@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import decimal
 from typing import Any
 
 from snapy_capture import capture_args
 
-
-@dataclasses.dataclass
-class Item:
-    sku: str
-    quantity: int
-    price: decimal.Decimal
-
-
-class OrderError(Exception):
-    pass
+from .models import Item, OrderError
 
 
 @capture_args(capture_result=True, retention="unlimited")
