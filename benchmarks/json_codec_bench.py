@@ -100,64 +100,66 @@ def per_call(function: Callable[[], Any], budget: float = 0.4) -> float:
     """Best-of-5 microseconds per call, each sample running ~``budget``/5 seconds."""
     count = 1
     while True:
-        start = time.perf_counter()
+        start = time.thread_time()
         for _ in range(count):
             function()
-        if time.perf_counter() - start > budget / 25:
+        if time.thread_time() - start > budget / 25:
             break
         count *= 2
     samples = []
     gc.disable()
     try:
         for _ in range(5):
-            start = time.perf_counter()
+            start = time.thread_time()
             for _ in range(count):
                 function()
-            samples.append((time.perf_counter() - start) / count)
+            samples.append((time.thread_time() - start) / count)
     finally:
         gc.enable()
     return min(samples) * 1e6
 
 
 def main() -> None:
-    storage = JSONStorage("/nonexistent-never-written")
+    # the dataclasses of the nested record live in this script: trust it, as a user would
+    storage = JSONStorage("/nonexistent-never-written", trusted_modules=[__name__])
     codec = storage.codec
-    print(f"{'case':<10} {'operation':<26} {'µs':>9} {'orjson µs':>10} {'ratio':>7}")
+    options = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE
+    print(f"{'case':<9} {'operation':<34} {'µs':>8} {'orjson µs':>10} {'ratio':>7}")
     for label, record in (("typical", typical_record()), ("nested", nested_record())):
         data = record_to_primitive(record)
         native = _json_native(data)
         raw = storage.encode(record)
-        floor_dump = per_call(
-            lambda native=native: orjson.dumps(
-                native, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
-            )
-        )
+        floor_dump = per_call(lambda native=native: orjson.dumps(native, option=options))
         floor_load = per_call(lambda raw=raw: orjson.loads(raw))
         rows = [
-            ("encode values", per_call(lambda data=data: codec.encode(data)), floor_dump),
+            ("codec.dumps(record dict)", per_call(lambda data=data: codec.dumps(data)), floor_dump),
             (
-                "storage.encode(record)",
+                "storage.encode(record) [+ core]",
                 per_call(lambda record=record: storage.encode(record)),
                 floor_dump,
             ),
             (
-                "loads (JSON -> values)",
+                "codec.loads(bytes)",
                 per_call(lambda raw=raw: codec.loads(raw, module="shop")),
                 floor_load,
             ),
             (
-                "storage.decode(bytes)",
+                "storage.decode(bytes) [+ core]",
                 per_call(lambda raw=raw: storage.decode(raw, source="bench")),
                 floor_load,
             ),
         ]
         for operation, micros, floor in rows:
             print(
-                f"{label:<10} {operation:<26} {micros:>9.2f} {floor:>10.2f} {micros / floor:>6.1f}x"
+                f"{label:<9} {operation:<34} {micros:>8.2f} {floor:>10.2f} {micros / floor:>6.1f}x"
             )
-        print(f"{label:<10} {'file size':<26} {len(raw):>9} bytes")
+        print(f"{label:<9} {'file size':<34} {len(raw):>8} bytes")
     print()
-    print("µs: best of 5 samples; ratio: against orjson on the JSON-native equivalent.")
+    print(
+        "µs: CPU time per call, best of 5 samples. ratio: against orjson.dumps / orjson.loads\n"
+        "of the same record with every value already JSON-native. [+ core]: includes\n"
+        "snapy-core's record_to_primitive / record_from_primitive (cattrs)."
+    )
 
 
 if __name__ == "__main__":

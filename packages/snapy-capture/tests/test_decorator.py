@@ -13,6 +13,7 @@ from snapy_capture import (
     CaptureLoader,
     CaptureWarning,
     Redacted,
+    _decorator,
     capture_args,
     capture_disabled,
     capture_enabled,
@@ -22,7 +23,6 @@ from snapy_capture import (
     load_capture_dict,
     set_capture_enabled,
 )
-from snapy_capture import _decorator
 
 
 def records(path: Path, name: str):
@@ -173,13 +173,15 @@ def test_every_parameter_kind(live: Path) -> None:
 
 @pytest.mark.parametrize(
     "options",
-    [{}, {"capture_result": True}, {"async_storage": True},
-     {"async_storage": True, "capture_result": True}],
+    [
+        {},
+        {"capture_result": True},
+        {"async_storage": True},
+        {"async_storage": True, "capture_result": True},
+    ],
     ids=["default", "capture_result", "async_storage", "async_capture_result"],
 )
-def test_arguments_are_captured_as_they_were_when_the_call_began(
-    live: Path, options: dict
-) -> None:
+def test_arguments_are_captured_as_they_were_when_the_call_began(live: Path, options: dict) -> None:
     @capture_args(path="caps", **options)
     def mutate(items, mapping):
         items.append("added by the function")
@@ -190,7 +192,7 @@ def test_arguments_are_captured_as_they_were_when_the_call_began(
     assert mutate(items, mapping) == 2
     assert items == ["a", "added by the function"]
     flush()
-    args, kwargs = load_capture("mutate")
+    args, _ = load_capture("mutate")
     assert args == (["a"], {"k": 1})
 
 
@@ -215,7 +217,8 @@ def test_capture_result_stores_return_value_and_exception(live: Path) -> None:
     newest, oldest = records(Path("caps"), "divide")
     assert oldest.outcome.kind == "return"
     assert oldest.outcome.value == 2
-    assert oldest.metadata.duration_ns is not None and oldest.metadata.duration_ns > 0
+    assert oldest.metadata.duration_ns is not None
+    assert oldest.metadata.duration_ns > 0
     assert newest.outcome.kind == "raise"
     assert newest.outcome.exc_type == "ZeroDivisionError"
     assert newest.outcome.exc_message == "division by zero"
@@ -228,7 +231,7 @@ def test_the_real_exception_object_and_traceback_reach_the_caller(live: Path) ->
     def fail():
         raise raised
 
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(ValueError, match="boom") as info:
         fail()
     assert info.value is raised
     assert info.traceback[-1].name == "fail"
@@ -332,7 +335,10 @@ def test_metadata_has_thread_task_process_and_versions(live: Path) -> None:
     assert by_label["worker"].thread_id == worker.ident
     assert by_label["worker"].task_name is None
     meta = by_label["task"]
-    assert meta.pid > 0 and meta.host and meta.python_version and meta.snapy_version
+    assert meta.pid > 0
+    assert meta.host
+    assert meta.python_version
+    assert meta.snapy_version
     assert meta.call_depth == 0
 
 
@@ -383,7 +389,8 @@ def test_nested_different_functions_are_each_captured_with_depth(live: Path) -> 
     inner(7)
     assert [r.metadata.call_depth for r in records(Path("caps"), "outer")] == [0]
     assert [(r.args[0], r.metadata.call_depth) for r in records(Path("caps"), "inner")] == [
-        (7, 0), (2, 1)
+        (7, 0),
+        (2, 1),
     ]
 
 
@@ -510,8 +517,8 @@ def test_storage_failure_is_counted_warned_once_and_the_call_goes_on(live: Path)
         return x * 2
 
     with pytest.warns(CaptureWarning, match="important") as recorded:
-        assert important(1) == 2
-        assert important(2) == 4
+        results = [important(1), important(2)]
+    assert results == [2, 4]
     assert len([w for w in recorded if issubclass(w.category, CaptureWarning)]) == 1
     assert important.__snapy__.stats.failures == 2
     assert important.__snapy__.stats.written == 0
@@ -696,3 +703,45 @@ def test_many_threads_first_capture_of_a_new_function(live: Path) -> None:
             thread.join()
         assert contended.__snapy__.stats.failures == 0, contended.__snapy__.stats.last_error
         assert len(records(Path(f"caps{round_number}"), "contended")) == 6
+
+
+def test_storage_failure_with_warnings_as_errors_still_returns_the_result(live: Path) -> None:
+    Path("blocker").write_text("a file where the store should be")
+
+    @capture_args(path="blocker/store", capture_result=True)
+    def compute(x):
+        if x < 0:
+            raise KeyError(x)
+        return x + 1
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert compute(1) == 2
+        with pytest.raises(KeyError):
+            compute(-1)
+    assert compute.__snapy__.stats.failures == 2
+    assert "CaptureWriteError" in compute.__snapy__.stats.last_error
+
+
+def test_decorating_a_class_is_refused_clearly(live: Path) -> None:
+    from snapy_core import ConfigError
+
+    with pytest.raises(ConfigError, match=r"decorate the methods of .*Widget"):
+
+        @capture_args()
+        class Widget:
+            pass
+
+
+def test_capture_warning_points_at_the_decorated_function(live: Path) -> None:
+    Path("in_the_way").write_text("x")
+
+    @capture_args(path="in_the_way/store")
+    def located(x):
+        return x
+
+    with pytest.warns(CaptureWarning) as recorded:
+        located(1)
+    (warning,) = [w for w in recorded if issubclass(w.category, CaptureWarning)]
+    assert warning.filename == __file__
+    assert warning.lineno == located.__wrapped__.__code__.co_firstlineno

@@ -58,8 +58,7 @@ def test_ambiguous_bare_name_lists_candidates(live: Path) -> None:
     with pytest.raises(CaptureNotFoundError, match="matches captures of 2 functions") as info:
         load_capture("process_order")
     assert sorted(info.value.candidates) == sorted(
-        [process_order.__snapy__.function_key,
-         order_service.process_order.__snapy__.function_key]
+        [process_order.__snapy__.function_key, order_service.process_order.__snapy__.function_key]
     )
     assert has_capture("process_order")  # so that load_capture explains, not a fallback
     assert load_capture("OrderService.process_order") == (("c2", [2]), {})
@@ -74,7 +73,8 @@ def test_miss_says_where_it_looked_and_near_names(live: Path) -> None:
     assert str(live / "caps") in message
     assert "path of @capture_args on" in message
     assert str(live / ".snapy" / "captures") in message
-    assert "Near names" in message and "process_order" in message
+    assert "Near names" in message
+    assert "process_order" in message
 
 
 def test_decorated_but_never_called_says_so(live: Path) -> None:
@@ -82,7 +82,7 @@ def test_decorated_but_never_called_says_so(live: Path) -> None:
     def lonely(x):
         return x
 
-    with pytest.raises(CaptureNotFoundError, match="no captures there yet|none yet"):
+    with pytest.raises(CaptureNotFoundError, match=r"none yet"):
         load_capture("lonely")
 
 
@@ -98,7 +98,7 @@ def test_index_newest_first_and_out_of_range(live: Path) -> None:
     assert loader.newest(key).args[0] == "third"
     assert loader.oldest(key).args[0] == "first"
     assert loader.count(key) == 3
-    with pytest.raises(CaptureNotFoundError, match="3 stored capture.*index 5 is out of range"):
+    with pytest.raises(CaptureNotFoundError, match=r"3 stored capture.*index 5 is out of range"):
         loader.load_by_index(key, 5)
 
 
@@ -137,14 +137,13 @@ def test_select_by_criteria_accepts_the_seed_spelling(live: Path) -> None:
     def user_authentication(username, password, remember_me=False):
         return username
 
-    thread = threading.Thread(target=user_authentication, args=("worker_user", "pw"),
-                              name="Worker")
+    thread = threading.Thread(target=user_authentication, args=("worker_user", "pw"), name="Worker")
     thread.start()
     thread.join()
     user_authentication("main_user", "pw")
     loader = CaptureLoader()
     captures = loader.load_all("user_authentication")
-    args, kwargs = loader.select_by_criteria(captures, {"thread_id": "MainThread"})
+    args, _ = loader.select_by_criteria(captures, {"thread_id": "MainThread"})
     assert args[0] == "main_user"
     args, _ = loader.select_by_criteria(captures, {"thread_id": "Worker"})
     assert args[0] == "worker_user"

@@ -146,12 +146,14 @@ def test_marker_and_helper_parametrize_over_every_capture(pytester: pytest.Pytes
     )
     result = run(pytester, "-v")
     result.assert_outcomes(passed=5, skipped=1)
-    result.stdout.fnmatch_lines_random([
-        "*test_marker?process_order-0? PASSED*",
-        "*test_marker?process_order-2? PASSED*",
-        "*test_helper?process_order-1? PASSED*",
-        "*test_nothing_stored?no-captures? SKIPPED*",
-    ])
+    result.stdout.fnmatch_lines_random(
+        [
+            "*test_marker?process_order-0? PASSED*",
+            "*test_marker?process_order-2? PASSED*",
+            "*test_helper?process_order-1? PASSED*",
+            "*test_nothing_stored?no-captures? SKIPPED*",
+        ]
+    )
 
 
 def test_marker_without_the_argument_is_a_clear_error(pytester: pytest.Pytester) -> None:
@@ -165,7 +167,9 @@ def test_marker_without_the_argument_is_a_clear_error(pytester: pytest.Pytester)
         """
     )
     result = run(pytester)
-    result.stdout.fnmatch_lines(["*snapy_captures marker parametrizes an argument called 'capture'*"])
+    result.stdout.fnmatch_lines(
+        ["*snapy_captures marker parametrizes an argument called 'capture'*"]
+    )
     assert result.ret != 0
 
 

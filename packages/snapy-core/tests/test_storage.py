@@ -556,7 +556,7 @@ def test_readers_skip_temporary_files_and_prune_removes_stale_ones(tmp_path: Pat
     live = directory / f".20240915T103000.000000Z-{alive}-000002.json.tmp"
     recent = directory / f".20240915T103000.000000Z-{dead}-000003.json.tmp"
     abandoned = directory / f".20240915T103000.000000Z-{alive}-000004.json.tmp"
-    meta_tmp = directory / f"{METADATA_NAME}.{dead}.tmp"
+    meta_tmp = directory / f"{METADATA_NAME}.{dead}-140000.tmp"
     for path, age in (
         (stale, old),
         (live, old),
@@ -685,15 +685,25 @@ class _TestBackendPlugin:
         register("testjson", JSONStore, description="JSON for tests")
 
 
+def _forget_registrations() -> None:
+    from snapy_core import _plugins
+
+    _plugins._registry_cache.clear()  # registrations are cached until the manager changes
+
+
 @pytest.fixture
 def test_backend() -> Any:
-    from snapy_core import get_plugin_manager, reset_plugin_manager
+    # register on the live manager and take it away afterwards (no reset: plugins that
+    # other tests registered by hand stay as they were)
+    from snapy_core import get_plugin_manager
 
-    reset_plugin_manager()
+    manager = get_plugin_manager()
     plugin = _TestBackendPlugin()
-    get_plugin_manager().register(plugin, name="test-backend")
+    manager.register(plugin, name="test-backend")
+    _forget_registrations()
     yield
-    reset_plugin_manager()
+    manager.unregister(plugin)
+    _forget_registrations()
 
 
 @pytest.mark.usefixtures("test_backend")
@@ -719,17 +729,35 @@ def test_unknown_backend_lists_installed_ones_and_the_pip_hint() -> None:
     assert "Check the name, or install the plugin" in message
 
 
-def test_known_backend_missing_says_which_package_to_install(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from snapy_core import reset_plugin_manager
+def test_known_backend_missing_says_which_package_to_install() -> None:
+    from snapy_core import collect_registrations, get_plugin_manager
 
-    monkeypatch.setenv("SNAPY_DISABLED_PLUGINS", "pickle,json")
-    reset_plugin_manager()
+    manager = get_plugin_manager()
+    providers = {
+        registration.plugin
+        for registration in collect_registrations("snapy_register_storage_backends")
+        if registration.args[0] in ("json", "pickle")
+    }
+    removed = [(name, manager.unregister(name=name)) for name in providers]
+    _forget_registrations()
     try:
         for name, package in (("pickle", "snapy-storage-pickle"), ("json", "snapy-storage-json")):
             with pytest.raises(BackendNotFoundError, match=f"pip install {package}"):
                 open_storage(name, "unused")
     finally:
-        monkeypatch.delenv("SNAPY_DISABLED_PLUGINS")
-        reset_plugin_manager()
+        for name, plugin in removed:
+            manager.register(plugin, name=name)
+        _forget_registrations()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("metadata", "x"), ("metadata", [1]), ("outcome", "x"), ("args", 5), ("kwargs", [1, 2])],
+)
+def test_nested_fields_of_the_wrong_type_are_corrupt(
+    tmp_path: Path, field: str, value: object
+) -> None:
+    primitive = record_to_primitive(make_record(1))
+    primitive[field] = value
+    with pytest.raises(CaptureCorruptError, match=f"field {field!r} should be"):
+        JSONStore(tmp_path).decode(json.dumps(primitive).encode(), source="x.json")

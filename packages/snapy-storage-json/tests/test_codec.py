@@ -713,3 +713,17 @@ def test_functions_are_references_resolved_only_from_trusted_modules(codec: JSON
     assert roundtrip(trusting_builtins, len) is len
     assert roundtrip(codec, module_function) is module_function
     assert roundtrip(codec, int) is int  # a safe class
+
+
+def test_integers_beyond_64_bits_anywhere(codec: JSONCodec, same) -> None:
+    value = {
+        "list": [2**70, -(2**64)],
+        "dict": {"n": 2**64},
+        "tuple": (2**65,),
+        "keys": {2**80: "k"},
+        "set": {2**90, 1},
+        "fields": FrozenPoint(2**100, -(2**100)),
+    }
+    same(value, roundtrip(codec, value))
+    assert codec.encode([2**70]) == [{"$int": str(2**70)}]  # encode() output is JSON-safe
+    orjson.dumps(codec.encode(value))

@@ -42,9 +42,10 @@ import traceback
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Literal, TypeVar, overload
+from typing import Any, Literal, TypeVar, cast, overload
 
 import attrs
+
 from snapy_core import (
     ArgumentFilter,
     CallContext,
@@ -58,7 +59,6 @@ from snapy_core import (
     StorageBackend,
     Unserializable,
     build_redactor,
-    collect_registrations,
     get_plugin_manager,
     open_storage,
     resolve_config,
@@ -82,7 +82,6 @@ _rng = random.Random()
 _handle_ids = itertools.count(1)
 _SELF_NAMES = frozenset({"self", "cls", "mcs", "mcls", "metacls"})
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-_BUILD_REDACTOR_TAKES_CALL = "call" in inspect.signature(build_redactor).parameters
 
 
 def _reseed_after_fork() -> None:
@@ -118,8 +117,19 @@ class _Pending:
     """What a captured call carries from its start to its end."""
 
     __slots__ = (
-        "actions", "count", "duration_ns", "extra", "facts", "names", "not_copied",
-        "outcome_kind", "outcome_value", "profilers", "start_ns", "timestamp", "values",
+        "actions",
+        "count",
+        "duration_ns",
+        "extra",
+        "facts",
+        "names",
+        "not_copied",
+        "outcome_kind",
+        "outcome_value",
+        "profilers",
+        "start_ns",
+        "timestamp",
+        "values",
     )
 
     def __init__(self) -> None:
@@ -131,7 +141,7 @@ class _Pending:
         self.outcome_kind: Literal["return", "raise"] | None = None
         self.outcome_value: Any = None
         self.duration_ns: int | None = None
-        self.timestamp: dt.datetime
+        self.timestamp: int
         self.facts: tuple[Any, ...]
         self.count: int
         self.names: tuple[str, ...]
@@ -148,8 +158,11 @@ def _accepts_keyword(function: Callable[..., Any], name: str) -> bool:
     )
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def _utc_from_ns(nanoseconds: int) -> dt.datetime:
+    return _EPOCH + dt.timedelta(microseconds=nanoseconds // 1000)
 
 
 def _type_name(value: Any) -> str:
@@ -159,7 +172,9 @@ def _type_name(value: Any) -> str:
 
 def _exception_name(error: BaseException) -> str:
     cls = type(error)
-    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+    if cls.__module__ == "builtins":
+        return cls.__qualname__
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 class CaptureHandle:
@@ -206,7 +221,9 @@ class CaptureHandle:
         self.backend_name: str = (
             config.backend
             if storage_factory is None
-            else str(getattr(storage_factory, "name", getattr(storage_factory, "__name__", "custom")))
+            else str(
+                getattr(storage_factory, "name", getattr(storage_factory, "__name__", "custom"))
+            )
         )
         self.positional_names, self.var_positional = self._positional_parameters(function)
         self._names_by_count: dict[int, tuple[str, ...]] = {}
@@ -297,8 +314,8 @@ class CaptureHandle:
         if factory is None:
             return open_storage(self.config.backend, root, **options)
         if isinstance(factory, type) or not hasattr(factory, "write_encoded"):
-            return factory(root=root, **options)  # type: ignore[operator, no-any-return]
-        return factory
+            return cast("StorageBackend", cast("Any", factory)(root=root, **options))
+        return cast("StorageBackend", factory)
 
     def reading_storage(self) -> StorageBackend:
         """A storage for the function's own store (never the redirected one)."""
@@ -307,11 +324,8 @@ class CaptureHandle:
         return self._open_storage(self.root)
 
     def _build_redactor(self) -> Any:
-        extra = [registration.args[0] for registration in
-                 collect_registrations("snapy_register_filters") if registration.args]
-        if _BUILD_REDACTOR_TAKES_CALL:
-            return build_redactor(self.config, extra_filters=extra, call=self.call_context)
-        return build_redactor(self.config, extra_filters=extra)
+        # plugin filters and the snapy_ignore_argument hook are resolved in here, once
+        return build_redactor(self.config, call=self.call_context)
 
     # -- failures ----------------------------------------------------------------------
 
@@ -319,8 +333,18 @@ class CaptureHandle:
         if kind in self._warned and not self.debug:
             return
         self._warned.add(kind)
+        code = getattr(self.function, "__code__", None)
         try:
-            warnings.warn(message, CaptureWarning, stacklevel=4)
+            if code is None:
+                warnings.warn(message, CaptureWarning, stacklevel=4)
+            else:  # point at the decorated function: the call site varies (threads, writer)
+                warnings.warn_explicit(
+                    message,
+                    CaptureWarning,
+                    filename=code.co_filename,
+                    lineno=code.co_firstlineno,
+                    module=self.module or None,
+                )
         except Exception:
             # warnings are errors here (-W error): capture must still not break the call
             logger.warning("%s", message)
@@ -349,7 +373,7 @@ class CaptureHandle:
     def _filter(
         self, names: Sequence[str], values: Sequence[Any]
     ) -> tuple[list[Any], list[FilterAction]]:
-        filtered = self._redactor.apply(list(zip(names, values)))
+        filtered = self._redactor.apply(list(zip(names, values, strict=True)))
         return list(filtered.values), list(filtered.actions)
 
     def _outcome(
@@ -385,11 +409,11 @@ class CaptureHandle:
         return CaptureRecord(
             module=self.module,
             qualname=self.qualname,
-            timestamp=pending.timestamp,
+            timestamp=_utc_from_ns(pending.timestamp),
             args=tuple(values[:count]),
-            kwargs=dict(zip(names[count:], values[count:])),
-            arg_names=names[:count],
-            filtered=actions,
+            kwargs=dict(zip(names[count:], values[count:], strict=True)),
+            arg_names=names[:count],  # type: ignore[arg-type]  # attrs converter typing
+            filtered=actions,  # type: ignore[arg-type]
             metadata=build_metadata(
                 pending.facts, minimal=self.minimal, duration_ns=duration_ns, extra=extra
             ),
@@ -415,7 +439,9 @@ class CaptureHandle:
 
         def encodable(value: Any) -> bool:
             probe = CaptureRecord(
-                module=record.module, qualname=record.qualname, timestamp=record.timestamp,
+                module=record.module,
+                qualname=record.qualname,
+                timestamp=record.timestamp,
                 args=(value,),
             )
             try:
@@ -445,7 +471,9 @@ class CaptureHandle:
                 f"the {self.backend_name} backend cannot encode it", type_name=_type_name(value)
             )
 
-        args = tuple(replace(name, value) for name, value in zip(record.arg_names, record.args))
+        args = tuple(
+            replace(name, value) for name, value in zip(record.arg_names, record.args, strict=False)
+        )
         kwargs = {name: replace(name, value) for name, value in record.kwargs.items()}
         outcome = record.outcome
         if outcome is not None and outcome.kind == "return":
@@ -469,9 +497,7 @@ class CaptureHandle:
             )
         return record, data
 
-    def _store(
-        self, record: CaptureRecord, data: bytes | None, profilers: Sequence[Any]
-    ) -> None:
+    def _store(self, record: CaptureRecord, data: bytes | None, profilers: Sequence[Any]) -> None:
         storage = self.storage
         assert storage is not None
         if data is None:  # a storage that takes records (it overrides store_capture)
@@ -484,7 +510,7 @@ class CaptureHandle:
             size = len(data)
         self.stats.written += 1
         for profiler in profilers:
-            profiler.add(self.function_key, size=size)
+            profiler.add(self.function_key, captures=1, size=size)
         hook = self._stored_hook
         if hook is not None:
             try:
@@ -509,7 +535,7 @@ class CaptureHandle:
             if self.skip_first:
                 args = args[1:]
             pending = _Pending()
-            pending.timestamp = _now()
+            pending.timestamp = time.time_ns()  # a datetime only when the record is built
             pending.facts = call_facts(depth)
             pending.count = len(args)
             pending.names = self._arg_names(len(args)) + tuple(kwargs)
@@ -539,8 +565,10 @@ class CaptureHandle:
                 self._store(record, data, profilers)
                 pending = None
             if (
-                pending is not None and self.async_storage
-                and not self.capture_result and not self.lazy
+                pending is not None
+                and self.async_storage
+                and not self.capture_result
+                and not self.lazy
             ):
                 self._submit(pending)
                 pending = None
@@ -613,6 +641,7 @@ class CaptureHandle:
         value: Any,
         duration: int | None,
     ) -> CaptureRecord:
+        values: Sequence[Any]
         if pending.actions is None:  # not filtered yet (lazy or asynchronous)
             values, actions = self._filter(pending.names, pending.values)
         else:
@@ -844,11 +873,28 @@ def _async_generator_wrapper(
 # -- the decorator ------------------------------------------------------------------------
 
 _CONFIG_PARAMETERS = (
-    "enabled", "path", "retention", "max_age", "ignore_args", "production_mode",
-    "minimal_capture", "full_capture", "debug_mode", "ignore_large_objects",
-    "max_capture_size", "sample_rate", "backend", "capture_result", "async_storage",
-    "lazy_serialization", "durable", "trusted_modules", "redaction",
-    "capture_recursive_calls", "custom_filter", "custom_filters",
+    "enabled",
+    "path",
+    "retention",
+    "max_age",
+    "ignore_args",
+    "production_mode",
+    "minimal_capture",
+    "full_capture",
+    "debug_mode",
+    "ignore_large_objects",
+    "max_capture_size",
+    "sample_rate",
+    "backend",
+    "capture_result",
+    "async_storage",
+    "lazy_serialization",
+    "durable",
+    "trusted_modules",
+    "redaction",
+    "capture_recursive_calls",
+    "custom_filter",
+    "custom_filters",
 )
 
 
@@ -871,8 +917,10 @@ def _first_parameter_is_self(function: Callable[..., Any]) -> bool:
         parameters = list(inspect.signature(function).parameters.values())
     except (TypeError, ValueError):
         return False
-    return bool(parameters) and parameters[0].kind in _POSITIONAL and (
-        parameters[0].name in _SELF_NAMES
+    return (
+        bool(parameters)
+        and parameters[0].kind in _POSITIONAL
+        and (parameters[0].name in _SELF_NAMES)
     )
 
 
@@ -977,18 +1025,31 @@ def capture_args(
         if isinstance(target, (classmethod, staticmethod)):
             inner = target.__func__
             wrapped = _decorate_function(
-                inner, config, storage_factory, fallback_serializer,
-                ignore_serialization_errors, skip_first=isinstance(target, classmethod),
+                inner,
+                config,
+                storage_factory,
+                fallback_serializer,
+                ignore_serialization_errors,
+                skip_first=isinstance(target, classmethod),
             )
             return target if wrapped is inner else type(target)(wrapped)
+        if isinstance(target, type):
+            raise ConfigError(
+                f"capture_args decorates functions and methods, not classes: decorate the "
+                f"methods of {target.__qualname__} whose calls you want to capture"
+            )
         if not callable(target):
             raise ConfigError(
                 f"capture_args can only decorate callables, got {type(target).__name__}"
             )
         skip_first = _is_in_class_body(target) and _first_parameter_is_self(target)
         return _decorate_function(
-            target, config, storage_factory, fallback_serializer,
-            ignore_serialization_errors, skip_first=skip_first,
+            target,
+            config,
+            storage_factory,
+            fallback_serializer,
+            ignore_serialization_errors,
+            skip_first=skip_first,
         )
 
     if function is not None:

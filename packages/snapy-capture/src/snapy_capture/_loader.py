@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import attrs
+
 from snapy_core import (
     CaptureCorruptError,
     CaptureNotFoundError,
@@ -251,7 +252,8 @@ class CaptureLoader:
     ) -> CaptureNotFoundError:
         lines = [f"no capture of {wanted!r} found."]
         decorated = [
-            handle for handle in _runtime.registered_functions()
+            handle
+            for handle in _runtime.registered_functions()
             if handle.function_key == wanted or handle.function_key.endswith("." + wanted)
         ]
         for handle in decorated:
@@ -338,9 +340,7 @@ class CaptureLoader:
         if self.on_error == "raise":
             raise error
         if self.on_error == "warn":
-            warnings.warn(
-                f"skipped an unreadable capture: {error}", CaptureWarning, stacklevel=4
-            )
+            warnings.warn(f"skipped an unreadable capture: {error}", CaptureWarning, stacklevel=4)
 
     def load_by_index(
         self, function_name: Any, index: int = 0, *, overrides: Mapping[str, Any] | None = None

@@ -42,10 +42,27 @@ def current_task_name() -> str | None:
     return None if task is None else task.get_name()
 
 
+_pid = os.getpid()
+
+
+def _after_fork_in_child() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def call_facts(depth: int) -> tuple[Any, ...]:
     """What must be read on the calling thread at the start of the call (cheap)."""
-    thread = threading.current_thread()
-    return (depth, thread.name, threading.get_ident(), current_task_name(), os.getpid())
+    return (
+        depth,
+        threading.current_thread().name,
+        threading.get_ident(),
+        current_task_name(),
+        _pid,
+    )
 
 
 def build_metadata(

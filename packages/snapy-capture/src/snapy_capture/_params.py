@@ -24,9 +24,7 @@ def capture_id_for(record: CaptureRecord, index: int, ids: IdStyle | Callable[..
         return record.capture_id or f"{record.function_name}-{index}"
     if ids == "index":
         return f"{record.function_name}-{index}"
-    raise ValueError(
-        f"ids must be 'index', 'timestamp', 'capture_id' or a callable, got {ids!r}"
-    )
+    raise ValueError(f"ids must be 'index', 'timestamp', 'capture_id' or a callable, got {ids!r}")
 
 
 def snapy_captures(

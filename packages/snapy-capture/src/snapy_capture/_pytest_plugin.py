@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -185,7 +185,7 @@ def capture_loader() -> CaptureLoader:
 
 
 @pytest.fixture
-def snapy_session_store(request: pytest.FixtureRequest) -> Iterator[Path | None]:
+def snapy_session_store(request: pytest.FixtureRequest) -> Path | None:
     """Where captures made during this session go (None unless the mode is ``session``)."""
     state = request.config.stash.get(_STATE_KEY, None)
-    yield None if state is None else state.store
+    return None if state is None else state.store

@@ -23,10 +23,29 @@ from snapy_core import Placeholder
 
 _IMMUTABLE: frozenset[type] = frozenset(
     {
-        str, int, float, bool, complex, bytes, type(None), type(Ellipsis), range,
-        decimal.Decimal, fractions.Fraction, dt.datetime, dt.date, dt.time, dt.timedelta,
-        dt.timezone, uuid.UUID, pathlib.PurePosixPath, pathlib.PureWindowsPath,
-        pathlib.PosixPath, pathlib.WindowsPath, pathlib.Path, pathlib.PurePath,
+        str,
+        int,
+        float,
+        bool,
+        complex,
+        bytes,
+        type(None),
+        type(Ellipsis),
+        range,
+        decimal.Decimal,
+        fractions.Fraction,
+        dt.datetime,
+        dt.date,
+        dt.time,
+        dt.timedelta,
+        dt.timezone,
+        uuid.UUID,
+        pathlib.PurePosixPath,
+        pathlib.PureWindowsPath,
+        pathlib.PosixPath,
+        pathlib.WindowsPath,
+        pathlib.Path,
+        pathlib.PurePath,
     }
 )
 
@@ -46,6 +65,9 @@ def snapshot_values(values: Sequence[Any]) -> tuple[list[Any], list[int]]:
     A value ``deepcopy`` refuses (it holds a lock, a socket, ...) is kept by reference:
     the backend usually cannot encode such a value either and stores a placeholder.
     """
+    immutable = _IMMUTABLE
+    if all(type(value) in immutable for value in values):  # the common case: nothing to copy
+        return list(values), []
     memo: dict[int, Any] = {}
     copies: list[Any] = []
     failed: list[int] = []

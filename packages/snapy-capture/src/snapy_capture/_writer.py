@@ -11,6 +11,7 @@ queue of its own (the parent writes what it had queued).
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import queue
 import threading
@@ -75,10 +76,8 @@ class AsyncWriter:
         get = self._queue.get
         while True:
             job, payload = get()
-            try:
+            with contextlib.suppress(BaseException):  # jobs report their own failures
                 job.complete_async(payload)
-            except BaseException:  # the job reports its own failures; never die
-                pass
             self.completed += 1
 
     def flush(self, timeout: float | None = None) -> bool:
@@ -130,7 +129,7 @@ def _flush_at_exit() -> None:
     if _writer.pending == 0:
         return
     if not _writer.flush(_writer.exit_timeout):
-        try:
+        with contextlib.suppress(Exception):  # warnings may be errors (-W error)
             warnings.warn(
                 f"snapy: {_writer.pending} asynchronous capture(s) were not written within "
                 f"{_writer.exit_timeout:g} s at interpreter exit and are lost; raise the limit "
@@ -138,8 +137,6 @@ def _flush_at_exit() -> None:
                 CaptureWarning,
                 stacklevel=1,
             )
-        except Exception:
-            pass
 
 
 def _after_fork_in_child() -> None:

@@ -210,20 +210,15 @@ def write_metadata(
         "module": metadata.module,
         "written_by": f"snapy-core {__version__}",
     }
-    # a per-process temporary name: two processes creating the directory at once must not
-    # share (and O_EXCL-fail on) one temporary file; they write the same content anyway.
-    # Threads of one process share the name, hence the lock.
-    with _metadata_lock:
-        write_atomic(
-            directory / METADATA_NAME,
-            json.dumps(content, indent=2).encode() + b"\n",
-            mode=mode,
-            durable=durable,
-            temporary=f"{METADATA_NAME}.{os.getpid()}{TEMP_SUFFIX}",
-        )
-
-
-_metadata_lock = threading.Lock()
+    # a per-thread temporary name: two writers creating the directory at once must not
+    # share (and O_EXCL-fail on) one temporary file; they write the same content anyway
+    write_atomic(
+        directory / METADATA_NAME,
+        json.dumps(content, indent=2).encode() + b"\n",
+        mode=mode,
+        durable=durable,
+        temporary=f"{METADATA_NAME}.{os.getpid()}-{threading.get_ident()}{TEMP_SUFFIX}",
+    )
 
 
 # -- temporary files ---------------------------------------------------------------------
@@ -252,9 +247,8 @@ def temp_is_stale(path: Path, *, now: float | None = None) -> bool:
 
 def _metadata_temp_pid(stem: str) -> int | None:
     prefix = METADATA_NAME[1:] + "."
-    if stem.startswith(prefix) and stem[len(prefix) :].isdigit():
-        return int(stem[len(prefix) :])
-    return None
+    pid = stem[len(prefix) :].split("-", 1)[0]
+    return int(pid) if stem.startswith(prefix) and pid.isdigit() else None
 
 
 def _pid_alive(pid: int) -> bool:

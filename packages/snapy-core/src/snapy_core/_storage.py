@@ -200,6 +200,7 @@ class CaptureStorage:
         self._directories: dict[str, str] = {}
         self._last_age_prune: dict[str, float] = {}
         self._prune_warned: set[str] = set()
+        self._setup_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return (
@@ -304,8 +305,19 @@ class CaptureStorage:
             raise CaptureCorruptError(source, reason) from error
 
     def _check_schema(self, primitive: Any, source: str) -> None:
-        if not isinstance(primitive, Mapping) or "schema" not in primitive:
-            return  # record_from_primitive explains what is missing
+        if not isinstance(primitive, Mapping):
+            return  # record_from_primitive explains what is wrong
+        for field, expected, kinds in _CONTAINER_FIELDS:
+            value = primitive.get(field)
+            if value is not None and not isinstance(value, kinds):
+                # cattrs would take a string or list for a nested record as "all defaults"
+                raise CaptureCorruptError(
+                    source,
+                    f"malformed capture record: field {field!r} should be {expected}, "
+                    f"got {type(value).__name__}",
+                )
+        if "schema" not in primitive:
+            return
         schema = primitive["schema"]
         if isinstance(schema, bool) or not isinstance(schema, int) or schema < 1:
             raise CaptureCorruptError(
@@ -396,6 +408,11 @@ class CaptureStorage:
         )
 
     def _directory_for_write(self, function_key: str, module: str | None) -> str:
+        with self._setup_lock:  # once per function and store, not per write
+            cached = self._directories.get(function_key)
+            return cached or self._set_up_directory(function_key, module)
+
+    def _set_up_directory(self, function_key: str, module: str | None) -> str:
         directory = self._locate(function_key)
         try:
             make_private_dirs(directory, self.dir_mode)
@@ -866,6 +883,15 @@ class CaptureStorage:
                 strays.append(StrayFile(path=path, reason=f"not a {self.name} capture file name"))
         return strays
 
+
+_CONTAINER_FIELDS: tuple[tuple[str, str, type | tuple[type, ...]], ...] = (
+    ("args", "a list", (list, tuple)),
+    ("kwargs", "a mapping", Mapping),
+    ("arg_names", "a list", (list, tuple)),
+    ("filtered", "a list", (list, tuple)),
+    ("metadata", "a mapping", Mapping),
+    ("outcome", "a mapping or null", Mapping),
+)
 
 _KNOWN_EXTENSIONS = frozenset({"json", "pickle", "pkl", "capture"})
 

@@ -63,16 +63,22 @@ class JSONCodec:
         Never raises for a value that cannot be stored: that part becomes an
         :class:`~snapy_core.Unserializable` placeholder.
         """
-        return self._encoder.encode(value)
+        return self._strict().encode(value)
+
+    def _strict(self) -> Encoder:
+        if self._strict_encoder is None:
+            self._strict_encoder = self._encoder.strict()
+        return self._strict_encoder
 
     def trust_policy(
         self, *, module: str | None = None, trusted_modules: Iterable[str] = ()
     ) -> TrustPolicy:
         """The modules trusted when decoding a capture of a function in ``module``."""
-        names = list(self.trusted_modules) + list(trusted_modules)
-        if self.use_config:
-            names.extend(get_config().trusted_modules)
-        return TrustPolicy(names, function_module=module)
+        return TrustPolicy(
+            [*self.trusted_modules, *trusted_modules],
+            function_module=module,
+            more=_configured_trusted_modules if self.use_config else None,
+        )
 
     def decode(
         self, data: Any, *, module: str | None = None, trusted_modules: Iterable[str] = ()
@@ -96,11 +102,10 @@ class JSONCodec:
             return orjson.dumps(self._encoder.encode(value), option=options)
         except orjson.JSONEncodeError:
             pass
-        # Only strings JSON cannot carry (lone surrogates, e.g. from os.fsdecode) get here.
-        if self._strict_encoder is None:
-            self._strict_encoder = self._encoder.strict()
+        # Only ints beyond 64 bits inside containers and strings JSON cannot carry (lone
+        # surrogates, e.g. from os.fsdecode) get here: the strict encoder handles both.
         try:
-            return orjson.dumps(self._strict_encoder.encode(value), option=options)
+            return orjson.dumps(self._strict().encode(value), option=options)
         except orjson.JSONEncodeError as error:  # pragma: no cover - would be a codec bug
             raise RecordError(f"snapy-storage-json could not write the value: {error}") from None
 
@@ -122,6 +127,10 @@ class JSONCodec:
         except orjson.JSONDecodeError as error:
             raise DecodeProblem(f"not valid JSON: {error}") from None
         return self.decode(data, module=module, trusted_modules=trusted_modules)
+
+
+def _configured_trusted_modules() -> tuple[str, ...]:
+    return get_config().trusted_modules
 
 
 _default_lock = threading.Lock()

@@ -38,7 +38,7 @@ import pathlib
 import re
 import uuid
 import zoneinfo
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -55,6 +55,7 @@ _INT_TEXT = re.compile(r"-?(?:0x[0-9a-f]+|[0-9]+)\Z")
 _SUFFIX = re.compile(r"\[([^\[\]]*)\]\Z")
 _OFFSET = re.compile(r"([+-])(\d\d):(\d\d)(?::(\d\d)(?:\.(\d{6}))?)?\Z")
 _SHORT = 80
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 class DecodeProblem(RecordError):
@@ -197,6 +198,13 @@ def _int(text: str) -> int:
     return int(text)
 
 
+def _decimal(text: str) -> decimal.Decimal:
+    try:
+        return decimal.Decimal(text)
+    except decimal.InvalidOperation:
+        raise ValueError(f"{text!r} is not a decimal number") from None
+
+
 def _float_text(text: str) -> float:
     if text not in ("nan", "inf", "-inf"):
         raise ValueError("expected 'nan', 'inf' or '-inf'")
@@ -217,6 +225,7 @@ class Decoder:
     def __init__(self, serializers: Mapping[str, Serializer], policy: TrustPolicy) -> None:
         self.serializers = serializers
         self.policy = policy
+        self._resolved: dict[tuple[str, str], object] = {}
 
     def decode(self, data: Any) -> Any:
         try:
@@ -228,33 +237,38 @@ class Decoder:
 
     def value(self, data: Any) -> Any:
         kind = type(data)
+        value = self.value
         if kind is list:
-            result = []
-            index = 0
             try:
-                for index, item in enumerate(data):  # noqa: B007 - index names the failure
-                    result.append(self.value(item))
-            except DecodeProblem as problem:
-                problem.path.append(f"[{index}]")
+                return [item if type(item) in _SCALARS else value(item) for item in data]
+            except DecodeProblem:
+                self._locate(enumerate(data), lambda index: f"[{index}]")
                 raise
-            return result
         if kind is dict:
             if len(data) == 1:
                 for key, payload in data.items():
                     if key[:1] == "$":
                         return self.tag(key, payload)
-            decoded = {}
-            key = None
             try:
-                for key, item in data.items():
-                    decoded[key] = self.value(item)
-            except DecodeProblem as problem:
-                problem.path.append(_key_part(key))
+                return {
+                    key: item if type(item) in _SCALARS else value(item)
+                    for key, item in data.items()
+                }
+            except DecodeProblem:
+                self._locate(data.items(), _key_part)
                 raise
-            return decoded
-        if kind is str or kind is int or kind is float or kind is bool or data is None:
+        if kind in _SCALARS:
             return data
         raise DecodeProblem(f"unexpected {kind.__name__} in JSON data")
+
+    def _locate(self, items: Iterable[tuple[Any, Any]], describe: Callable[[Any], str]) -> None:
+        """Name the item that failed (decoding again, item by item: errors only)."""
+        for where, item in items:
+            try:
+                self.value(item)
+            except DecodeProblem as problem:
+                problem.path.append(describe(where))
+                raise
 
     def tag(self, tag: str, payload: Any) -> Any:
         decoder = _TAGS.get(tag)
@@ -320,10 +334,17 @@ class Decoder:
     # -- classes -----------------------------------------------------------------------------
 
     def resolve(self, path: Any, kind: str, tag: str) -> Any:
+        key = (path, kind) if isinstance(path, str) else None
+        found = self._resolved.get(key) if key is not None else None
+        if found is not None:
+            return found
         try:
-            return self.policy.resolve(path, kind=kind)
+            found = self.policy.resolve(path, kind=kind)
         except BadClassPath as error:
             raise DecodeProblem(f"{tag}: {error}") from None
+        if key is not None:
+            self._resolved[key] = found
+        return found
 
 
 def _class_payload(payload: Any, tag: str) -> tuple[dict[str, Any], str]:
@@ -698,7 +719,7 @@ _TAGS: dict[str, Callable[[Decoder, Any], Any]] = {
     "$bytes": _d_text("$bytes", _bytes),
     "$bytearray": _d_text("$bytearray", lambda text: bytearray(_bytes(text))),
     "$str": _d_str,
-    "$decimal": _d_text("$decimal", decimal.Decimal),
+    "$decimal": _d_text("$decimal", _decimal),
     "$datetime": _d_datetime,
     "$date": _d_text("$date", dt.date.fromisoformat),
     "$time": _d_time,

@@ -60,7 +60,13 @@ _ADDRESS = re.compile(r" at 0x[0-9A-Fa-f]+")
 _PRINTABLE_ASCII = bytes(range(32, 127)) + b"\t\n\r"
 _SORT_OPTIONS = orjson.OPT_SORT_KEYS
 _NUMBERS = frozenset({int, float, bool})
+_STRINGS = frozenset({str})
 _MAX_CACHED_TYPES = 10_000
+# Values passed through untouched inside containers. The fast encoder lets every int
+# through: one beyond 64 bits makes orjson refuse the document, and the codec then encodes
+# again with the strict encoder, which checks ints (and strings) one by one.
+_PLAIN = frozenset({str, bool, type(None), int})
+_PLAIN_STRICT = frozenset({bool, type(None)})
 _NEWOBJ = getattr(copyreg, "__newobj__")  # noqa: B009 - the stubs do not declare them
 _NEWOBJ_EX = getattr(copyreg, "__newobj_ex__")  # noqa: B009
 
@@ -224,8 +230,8 @@ def _sort_key(encoded: JSONValue) -> bytes:
 
 
 def _natural_order(values: list[Any]) -> bool:
-    kinds = {type(value) for value in values}
-    if kinds <= {str}:
+    kinds = set(map(type, values))
+    if kinds <= _STRINGS:
         return True
     return kinds <= _NUMBERS and all(value == value for value in values)
 
@@ -233,7 +239,10 @@ def _natural_order(values: list[Any]) -> bool:
 def _enc_tuple(enc: Encoder, value: tuple[Any, ...], depth: int, active: Any) -> JSONValue:
     child = depth + 2
     encode = enc.encode_at
-    return {"$tuple": [encode(item, child, active) for item in value]}
+    plain = enc._plain
+    return {
+        "$tuple": [item if type(item) in plain else encode(item, child, active) for item in value]
+    }
 
 
 def _set_handler(tag: str) -> Handler:
@@ -341,6 +350,8 @@ def _extra_attributes(
         attributes = object.__getattribute__(value, "__dict__")
     except AttributeError:
         return None
+    if attributes.keys() <= known:  # the usual case: nothing but the fields
+        return None
     extra = {
         name: enc.encode_at(item, depth, active)
         for name, item in attributes.items()
@@ -355,13 +366,14 @@ def _fields_handler(tag: str, cls: type, names: tuple[str, ...]) -> Handler:
     def handler(enc: Encoder, value: Any, depth: int, active: Any) -> JSONValue:
         child = depth + 3
         encode = enc.encode_at
+        plain = enc._plain
         fields: dict[str, JSONValue] = {}
         for name in names:
             try:
                 item = getattr(value, name)
             except AttributeError:  # a field never set (init=False without default)
                 continue
-            fields[name] = encode(item, child, active)
+            fields[name] = item if type(item) in plain else encode(item, child, active)
         payload: dict[str, JSONValue] = {"class": enc.class_path(cls), "fields": fields}
         extra = _extra_attributes(enc, value, known, child, active)
         if extra:
@@ -377,8 +389,10 @@ def _namedtuple_handler(cls: type) -> Handler:
     def handler(enc: Encoder, value: Any, depth: int, active: Any) -> JSONValue:
         child = depth + 3
         encode = enc.encode_at
+        plain = enc._plain
         fields = {
-            name: encode(item, child, active) for name, item in zip(names, value, strict=True)
+            name: item if type(item) in plain else encode(item, child, active)
+            for name, item in zip(names, value, strict=True)
         }
         return {"$namedtuple": {"class": enc.class_path(cls), "fields": fields}}
 
@@ -531,11 +545,15 @@ class Encoder:
         }
         self._class_paths: dict[type, str] = {}
         self._strict_strings = strict_strings
+        # values that encode as themselves, tested inline in list comprehensions
+        self._plain = _PLAIN_STRICT if strict_strings else _PLAIN
         if strict_strings:
             self.encode_at = self._encode_strict  # type: ignore[method-assign]
 
     def strict(self) -> Encoder:
-        """A copy that also escapes strings JSON cannot carry (lone surrogates)."""
+        """A copy whose output is always JSON-safe: it checks every int (the fast one lets
+        ints beyond 64 bits through inside containers) and escapes strings JSON cannot
+        carry (lone surrogates)."""
         return Encoder(self._serializers.values(), strict_strings=True)
 
     # -- entry point ---------------------------------------------------------------------
@@ -574,7 +592,10 @@ class Encoder:
             if cls is list:
                 child = depth + 1
                 encode = self.encode_at
-                return [encode(item, child, None) for item in value]
+                plain = self._plain
+                return [
+                    item if type(item) in plain else encode(item, child, None) for item in value
+                ]
             if cls is dict:
                 return self._encode_dict(value, depth, None)
             return self._dispatch(cls, value, depth, None)
@@ -588,7 +609,10 @@ class Encoder:
             if cls is list:
                 child = depth + 1
                 encode = self.encode_at
-                return [encode(item, child, active) for item in value]
+                plain = self._plain
+                return [
+                    item if type(item) in plain else encode(item, child, active) for item in value
+                ]
             if cls is dict:
                 return self._encode_dict(value, depth, active)
             return self._dispatch(cls, value, depth, active)
@@ -605,14 +629,32 @@ class Encoder:
         return Encoder.encode_at(self, value, depth, active)
 
     def _encode_dict(self, value: dict[Any, Any], depth: int, active: set[int] | None) -> JSONValue:
-        if not value:
-            return {}
-        strict = self._strict_strings
+        # One pass: keys checked and values encoded together, the common scalars inline
+        # (a call per value would cost more than the checks).
+        if self._strict_strings:
+            return self._encode_dict_strict(value, depth, active)
+        encoded = {}
+        child = depth + 1
+        encode = self.encode_at
+        plain = self._plain
+        key: Any = None
+        for key, item in value.items():
+            if type(key) is not str:
+                return {"$dict": self.sorted_pairs(value, depth + 3, active)}
+            encoded[key] = item if type(item) in plain else encode(item, child, active)
+        if len(encoded) == 1 and key[:1] == "$":
+            return {"$dict": self.sorted_pairs(value, depth + 3, active)}
+        return encoded
+
+    def _encode_dict_strict(
+        self, value: dict[Any, Any], depth: int, active: set[int] | None
+    ) -> JSONValue:
+        key: Any = None
         for key in value:
-            if type(key) is not str or (strict and not _utf8_safe(key)):
+            if type(key) is not str or not _utf8_safe(key):
                 break
         else:
-            if len(value) > 1 or key[:1] != "$":
+            if len(value) != 1 or key[:1] != "$":
                 child = depth + 1
                 encode = self.encode_at
                 return {name: encode(item, child, active) for name, item in value.items()}
@@ -642,7 +684,8 @@ class Encoder:
 
     def sorted_items(self, values: list[Any], depth: int, active: set[int] | None) -> list[Any]:
         encode = self.encode_at
-        encoded = [encode(item, depth, active) for item in values]
+        plain = self._plain
+        encoded = [item if type(item) in plain else encode(item, depth, active) for item in values]
         if _natural_order(values):
             order = sorted(range(len(values)), key=values.__getitem__)
         else:
@@ -655,7 +698,8 @@ class Encoder:
     ) -> list[list[Any]]:
         encode = self.encode_at
         keys = list(mapping)
-        encoded_keys = [encode(key, depth, active) for key in keys]
+        plain = self._plain
+        encoded_keys = [key if type(key) in plain else encode(key, depth, active) for key in keys]
         if _natural_order(keys):
             order = sorted(range(len(keys)), key=keys.__getitem__)
         else:
