@@ -59,7 +59,9 @@ def build_store(root: Path, captures: int, functions: int) -> float:
                 args=(f"C-{position}", [{"sku": "A-1", "quantity": position % 7}]),
                 kwargs={"token": Redacted("name matches 'token'"), "express": position % 2 == 0},
                 arg_names=("customer_id", "items"),
-                filtered=(FilterAction(path="token", action="redacted", reason="name matches 'token'"),),
+                filtered=(
+                    FilterAction(path="token", action="redacted", reason="name matches 'token'"),
+                ),
                 metadata=CallMetadata(thread_name="MainThread", pid=4242, python_version="3.12.0"),
             )
             storage.write_encoded(

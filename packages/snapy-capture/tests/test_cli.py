@@ -43,7 +43,8 @@ class Run:
         return json.loads(self.out)
 
     def __str__(self) -> str:  # shown by pytest when an assertion fails
-        return f"snapy {' '.join(self.args)} -> {self.code}\n--- stdout\n{self.out}\n--- stderr\n{self.err}"
+        command = " ".join(("snapy", *self.args))
+        return f"{command} -> {self.code}\n--- stdout\n{self.out}\n--- stderr\n{self.err}"
 
 
 def environment(**extra: str) -> dict[str, str]:
@@ -111,9 +112,8 @@ def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> 
     without the start-up of a new interpreter. Used for the many variants of a command;
     each command also runs as a real console script in a test of its own.
     """
-    from snapy_core import reset_plugin_manager
-
     from snapy_capture._cli import main
+    from snapy_core import reset_plugin_manager
 
     def run(*args: str | Path, cwd: Path, **env: str) -> Run:
         for key in list(os.environ):
@@ -162,18 +162,25 @@ def test_list_shows_every_function_with_counts_times_sizes_and_backends(project:
 
 
 def test_list_json_is_structured_and_agrees_with_the_files(project: Path) -> None:
-    run = snapy("list", "--json", "--sort", "count", cwd=project, SNAP_CAPTURE_DEFAULT_PATH="captures")
+    run = snapy(
+        "list", "--json", "--sort", "count", cwd=project, SNAP_CAPTURE_DEFAULT_PATH="captures"
+    )
 
     assert run.code == 0, run
     data = run.json()
     assert data["store"] == str(project / "captures")
     assert set(data["backends"]) >= {"json", "pickle"}
     functions = {item["function"]: item for item in data["functions"]}
-    assert [item["function"] for item in data["functions"]][0] == "shop.catalog.ping"  # most
+    assert data["functions"][0]["function"] == "shop.catalog.ping"  # the most captures
     ping = functions["shop.catalog.ping"]
-    assert ping["count"] == 5 and ping["backends"] == ["json", "pickle"]
+    assert ping["count"] == 5
+    assert ping["backends"] == ["json", "pickle"]
     assert ping["module"] == "shop.catalog"
-    on_disk = [p for p in (project / "captures" / "shop.catalog.ping").iterdir() if CAPTURE_FILE.fullmatch(p.name)]
+    on_disk = [
+        p
+        for p in (project / "captures" / "shop.catalog.ping").iterdir()
+        if CAPTURE_FILE.fullmatch(p.name)
+    ]
     assert ping["total_size"] == sum(p.stat().st_size for p in on_disk)
     assert ping["oldest"] < ping["newest"]
     assert ping["oldest"].startswith(tuple(str(year) for year in range(2024, 2100)))
@@ -191,15 +198,20 @@ def test_list_pattern_glob_and_substring_and_no_match(project: Path, cli: Any) -
 
     missing = cli("list", "nothing-like-this", "--path", "captures", cwd=project)
     assert missing.code == 1
-    assert "no function in" in missing.err and "matches 'nothing-like-this'" in missing.err
+    assert "no function in" in missing.err
+    assert "matches 'nothing-like-this'" in missing.err
 
 
 def test_list_captures_gives_ids_newest_first(project: Path, cli: Any) -> None:
-    data = cli("list", "process_order", "--captures", "--json", "-p", "captures", cwd=project).json()
+    data = cli(
+        "list", "process_order", "--captures", "--json", "-p", "captures", cwd=project
+    ).json()
     (function,) = data["functions"]
     captures = function["captures"]
     assert [c["index"] for c in captures] == [0, 1, 2]
-    assert [c["timestamp"] for c in captures] == sorted((c["timestamp"] for c in captures), reverse=True)
+    assert [c["timestamp"] for c in captures] == sorted(
+        (c["timestamp"] for c in captures), reverse=True
+    )
     assert all(Path(c["file"]).name == c["id"] + ".json" for c in captures)
 
 
@@ -208,7 +220,8 @@ def test_list_of_a_missing_store_says_where_it_looked(tmp_path: Path) -> None:
 
     assert run.code == 1
     assert f"no capture store at {tmp_path / '.snapy' / 'captures'}" in run.err
-    assert "--path" in run.err and "SNAP_CAPTURE_DEFAULT_PATH" in run.err
+    assert "--path" in run.err
+    assert "SNAP_CAPTURE_DEFAULT_PATH" in run.err
     assert run.out == ""
 
 
@@ -229,7 +242,8 @@ def test_list_names_captures_no_installed_backend_reads(project_copy: Path, cli:
     (foreign / "mod.func" / "20250101T000000.000000Z-1-000001.yaml").write_text("x")
     run = cli("list", "--path", "other", cwd=project_copy)
     assert run.code == 0, run
-    assert "1 .yaml file(s)" in run.err and "no installed backend reads" in run.err
+    assert "1 .yaml file(s)" in run.err
+    assert "no installed backend reads" in run.err
 
 
 # -- show ----------------------------------------------------------------------------------
@@ -239,7 +253,8 @@ def test_show_marks_redactions_and_omissions_with_their_reason(project: Path) ->
     run = snapy("show", "shop.orders.find", "-p", "captures", cwd=project)
 
     assert run.code == 0, run
-    assert "query" in run.out and "'shoes'" in run.out
+    assert "query" in run.out
+    assert "'shoes'" in run.out
     assert "hunter2" not in run.out
     assert "<redacted: name matches 'password'>" in run.out
     assert re.search(r"<omitted: rejected by [^>]*small_payload[^>]*>", run.out)
@@ -250,25 +265,34 @@ def test_show_marks_redactions_and_omissions_with_their_reason(project: Path) ->
 
 def test_show_newest_by_default_then_by_index_and_by_id(project: Path, cli: Any) -> None:
     newest = cli("show", "process_order", "--json", "-p", "captures", cwd=project).json()
-    assert newest["index"] == 0 and newest["count"] == 3
+    assert newest["index"] == 0
+    assert newest["count"] == 3
     assert newest["record"]["args"][0] == "C-2"  # the call that raised was the last one
     assert newest["record"]["outcome"]["kind"] == "raise"
     assert newest["record"]["outcome"]["exc_type"].endswith("OrderError")
 
-    oldest = cli("show", "process_order", "--index", "-1", "--json", "-p", "captures", cwd=project).json()
+    oldest = cli(
+        "show", "process_order", "--index", "-1", "--json", "-p", "captures", cwd=project
+    ).json()
     assert oldest["index"] == 2
     capture_id = oldest["record"]["capture_id"]
-    by_id = cli("show", "process_order", "--id", capture_id[:22], "--json", "-p", "captures", cwd=project)
+    by_id = cli(
+        "show", "process_order", "--id", capture_id[:22], "--json", "-p", "captures", cwd=project
+    )
     assert by_id.code == 0, by_id
     assert by_id.json()["record"] == oldest["record"]
 
 
 def test_show_json_is_the_record(project: Path) -> None:
-    data = snapy("show", "shop.orders.process_order", "-i", "2", "--json", "-p", "captures", cwd=project).json()
+    data = snapy(
+        "show", "shop.orders.process_order", "-i", "2", "--json", "-p", "captures", cwd=project
+    ).json()
 
     record = data["record"]
-    assert data["backend"] == "json" and data["file"].endswith(record["capture_id"] + ".json")
-    assert record["module"] == "shop.orders" and record["qualname"] == "process_order"
+    assert data["backend"] == "json"
+    assert data["file"].endswith(record["capture_id"] + ".json")
+    assert record["module"] == "shop.orders"
+    assert record["qualname"] == "process_order"
     assert record["arg_names"] == ["customer_id", "items", "payment_token", "shipping_address"]
     assert record["args"][0] == "C-1"
     assert record["args"][3] == {"city": "Berlin", "zip": "10115"}
@@ -281,11 +305,14 @@ def test_show_json_is_the_record(project: Path) -> None:
     assert record["metadata"]["python_version"].count(".") == 2
 
 
-def test_show_of_a_pickle_capture_marks_values_that_were_not_stored(project: Path, cli: Any) -> None:
+def test_show_of_a_pickle_capture_marks_values_that_were_not_stored(
+    project: Path, cli: Any
+) -> None:
     run = cli("show", "refund", "-p", "captures", cwd=project)
 
     assert run.code == 0, run
-    assert "order_id" in run.out and "43" in run.out
+    assert "order_id" in run.out
+    assert "43" in run.out
     assert "Not stored as captured" in run.out
     assert "<unserializable _thread.lock" in run.out.split("Not stored as captured", 1)[1]
     assert "pickle" in run.out
@@ -311,7 +338,8 @@ def test_show_ambiguous_name_is_a_usage_error_listing_candidates(project: Path) 
     run = snapy("show", "find", "-p", "captures", cwd=project)
 
     assert run.code == 2
-    assert "shop.catalog.find" in run.err and "shop.orders.find" in run.err
+    assert "shop.catalog.find" in run.err
+    assert "shop.orders.find" in run.err
 
 
 @pytest.mark.parametrize(
@@ -329,21 +357,26 @@ def test_show_ambiguous_name_is_a_usage_error_listing_candidates(project: Path) 
         (["prune", "--keep", "-1"], "-1 is not in the range"),
     ],
 )
-def test_usage_errors_exit_2_and_say_what_to_do(project: Path, args: list[str], message: str, cli: Any) -> None:
+def test_usage_errors_exit_2_and_say_what_to_do(
+    project: Path, args: list[str], message: str, cli: Any
+) -> None:
     run = cli(args[0], "-p", "captures", *args[1:], cwd=project)
 
     assert run.code == 2, run
     assert message in run.err, run
 
 
-def test_a_corrupt_capture_is_reported_by_name_without_a_traceback(project_copy: Path, cli: Any) -> None:
+def test_a_corrupt_capture_is_reported_by_name_without_a_traceback(
+    project_copy: Path, cli: Any
+) -> None:
     directory = project_copy / "captures" / "shop.orders.process_order"
     newest = sorted(directory.glob("*.json"))[-1]
     newest.write_bytes(newest.read_bytes()[:40])  # cut short, as by a full disk
 
     run = snapy("show", "process_order", "-p", "captures", cwd=project_copy)
     assert run.code == 1
-    assert str(newest) in run.err and "cannot be read" in run.err
+    assert str(newest) in run.err
+    assert "cannot be read" in run.err
 
     older = cli("show", "process_order", "-i", "1", "-p", "captures", cwd=project_copy)
     assert older.code == 0, older  # the other captures stay readable
@@ -363,10 +396,13 @@ def test_diff_of_the_two_newest_shows_each_changed_argument(project: Path) -> No
 
 
 def test_diff_json_lists_changes_argument_by_argument(project: Path, cli: Any) -> None:
-    data = cli("diff", "process_order", "--index", "2", "1", "--json", "-p", "captures", cwd=project).json()
+    data = cli(
+        "diff", "process_order", "--index", "2", "1", "--json", "-p", "captures", cwd=project
+    ).json()
 
     assert data["identical"] is False
-    assert data["old"]["index"] == 2 and data["new"]["index"] == 1
+    assert data["old"]["index"] == 2
+    assert data["new"]["index"] == 1
     by_name = {argument["name"]: argument for argument in data["arguments"]}
     assert by_name["customer_id"]["status"] == "same"
     assert by_name["items"]["changes"] == [
@@ -394,12 +430,23 @@ def test_diff_of_identical_captures_exits_0(project: Path) -> None:
 def test_diff_by_ids_and_by_files(project: Path, cli: Any) -> None:
     listing = cli("list", "refund", "--captures", "--json", "-p", "captures", cwd=project).json()
     captures = listing["functions"][0]["captures"]
-    by_ids = cli("diff", "refund", "--id", captures[2]["id"], captures[1]["id"], "-p", "captures", cwd=project)
+    by_ids = cli(
+        "diff",
+        "refund",
+        "--id",
+        captures[2]["id"],
+        captures[1]["id"],
+        "-p",
+        "captures",
+        cwd=project,
+    )
     assert by_ids.code == 1, by_ids
     assert "order_id: 41 -> 42" in by_ids.out
     assert "reason: 'damaged' -> re.compile('late|lost')" in by_ids.out
 
-    by_files = cli("diff", "--file", captures[2]["file"], captures[1]["file"], "--json", cwd=project)
+    by_files = cli(
+        "diff", "--file", captures[2]["file"], captures[1]["file"], "--json", cwd=project
+    )
     assert by_files.code == 1, by_files
     assert by_files.json()["old"]["file"] == captures[2]["file"]
 
@@ -428,12 +475,15 @@ def test_stats_json_counts_shapes_redactions_failures_and_durations(project: Pat
     assert order["outcomes"] == {"returned": 2, "raised shop.models.OrderError": 1}
     assert len(order["slowest"]) == 3
     durations = [call["duration_ns"] for call in order["slowest"]]
-    assert durations == sorted(durations, reverse=True) and durations[-1] > 0
+    assert durations == sorted(durations, reverse=True)
+    assert durations[-1] > 0
     assert len(order["call_shapes"]) == 2
 
     find = functions["shop.orders.find"]
-    assert find["redacted"] == {"password": 2} and find["omitted"] == {"payload": 2}
-    assert find["slowest"] == [] and find["duration_ns"] is None
+    assert find["redacted"] == {"password": 2}
+    assert find["omitted"] == {"payload": 2}
+    assert find["slowest"] == []
+    assert find["duration_ns"] is None
 
     refund = functions["shop.orders.OrderService.refund"]
     assert refund["capture_failures"] == {"lock": 1}
@@ -446,7 +496,8 @@ def test_stats_text_for_one_function(project: Path, cli: Any) -> None:
 
     assert run.code == 0, run
     assert "shop.orders.process_order" in run.out
-    assert "Slowest calls" in run.out and "Redacted" in run.out
+    assert "Slowest calls" in run.out
+    assert "Redacted" in run.out
     assert "payment_token  3 of 3" in run.out
     assert "2 distinct call shapes" in run.out
 
@@ -479,9 +530,7 @@ def add_foreign_files(store: Path) -> set[str]:
         "shop.catalog.ping/20200101T000000.000000Z-1-000001.yaml",
         "shop.catalog.ping/20200101T000000.000000Z-1-000001.json.bak",
         "unrelated/data.csv",
-    } | {
-        str(path.relative_to(store)) for path in store.rglob(".snapy-function.json")
-    }
+    } | {str(path.relative_to(store)) for path in store.rglob(".snapy-function.json")}
 
 
 def test_prune_dry_run_lists_and_removes_nothing(project_copy: Path) -> None:
@@ -504,7 +553,9 @@ def test_prune_keep_leaves_the_newest_and_never_anything_else(project_copy: Path
     foreign = add_foreign_files(store)
     newest = {
         item["function"]: item["captures"][0]["file"]
-        for item in cli("list", "--captures", "--json", "-p", "captures", cwd=project_copy).json()["functions"]
+        for item in cli("list", "--captures", "--json", "-p", "captures", cwd=project_copy).json()[
+            "functions"
+        ]
     }
 
     run = snapy("prune", "--keep", "1", "-p", "captures", cwd=project_copy)
@@ -530,7 +581,10 @@ def test_prune_older_than_removes_only_old_captures(project_copy: Path, cli: Any
     assert {item["function"] for item in removed} == {"shop.catalog.ping"}
     cutoff = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=30)
     assert len(removed) == 2
-    assert all(dt.datetime.fromisoformat(item["timestamp"].replace("Z", "+00:00")) < cutoff for item in removed)
+    assert all(
+        dt.datetime.fromisoformat(item["timestamp"].replace("Z", "+00:00")) < cutoff
+        for item in removed
+    )
     listing = cli("list", "ping", "--json", "-p", "captures", cwd=project_copy).json()
     assert listing["functions"][0]["count"] == 3
     assert foreign <= files_of(store)
@@ -552,8 +606,12 @@ def test_prune_pattern_limits_the_functions(project_copy: Path, cli: Any) -> Non
 # -- export --------------------------------------------------------------------------------
 
 
-def test_export_pickle_to_json_says_which_values_cannot_be_converted(project_copy: Path, cli: Any) -> None:
-    run = snapy("export", "refund", "--format", "json", "--to", "review", "-p", "captures", cwd=project_copy)
+def test_export_pickle_to_json_says_which_values_cannot_be_converted(
+    project_copy: Path, cli: Any
+) -> None:
+    run = snapy(
+        "export", "refund", "--format", "json", "--to", "review", "-p", "captures", cwd=project_copy
+    )
 
     assert run.code == 1, run  # one capture could not be converted
     assert "Exported 2 of 3 captures" in run.out
@@ -561,14 +619,29 @@ def test_export_pickle_to_json_says_which_values_cannot_be_converted(project_cop
     exported = cli("list", "--json", "-p", "review", cwd=project_copy).json()
     assert exported["backends"][0] == "json"
     (function,) = exported["functions"]
-    assert function["count"] == 2 and function["backends"] == ["json"]
-    shown = cli("show", "refund", "-i", "1", "--json", "-p", "review", "--backend", "json", cwd=project_copy)
+    assert function["count"] == 2
+    assert function["backends"] == ["json"]
+    shown = cli(
+        "show", "refund", "-i", "1", "--json", "-p", "review", "--backend", "json", cwd=project_copy
+    )
     assert shown.json()["record"]["args"] == [41, "damaged"]
     assert shown.json()["file"].endswith(".json")
 
 
-def test_export_partial_writes_placeholders_and_the_loader_reads_the_result(project_copy: Path, cli: Any) -> None:
-    run = cli("export", "refund", "--to", "review", "--partial", "--json", "-p", "captures", cwd=project_copy)
+def test_export_partial_writes_placeholders_and_the_loader_reads_the_result(
+    project_copy: Path, cli: Any
+) -> None:
+    run = cli(
+        "export",
+        "refund",
+        "--to",
+        "review",
+        "--partial",
+        "--json",
+        "-p",
+        "captures",
+        cwd=project_copy,
+    )
 
     assert run.code == 1, run
     statuses = sorted(item["status"] for item in run.json()["captures"])
@@ -627,13 +700,16 @@ def test_config_shows_each_value_and_where_it_came_from(tmp_path: Path, cli: Any
         "detail": "SNAP_CAPTURE_DEFAULT_RETENTION=3",
         "variable": "SNAP_CAPTURE_DEFAULT_RETENTION",
     }
-    assert settings["backend"]["source"] == "default" and settings["backend"]["value"] == "json"
+    assert settings["backend"]["source"] == "default"
+    assert settings["backend"]["value"] == "json"
     assert settings["sample_rate"]["source"] == "default"
     assert any("SNAP_CAPTURE_SAMPLE_RATE='lots' is not valid" in p for p in data["problems"])
 
     text = cli("config", cwd=tmp_path, SNAP_CAPTURE_PRODUCTION_MODE="1")
     assert re.search(r"retention\s+1\s+production mode", text.out)
-    assert re.search(r"production_mode\s+True\s+environment\s+SNAP_CAPTURE_PRODUCTION_MODE=1", text.out)
+    assert re.search(
+        r"production_mode\s+True\s+environment\s+SNAP_CAPTURE_PRODUCTION_MODE=1", text.out
+    )
 
 
 # -- doctor --------------------------------------------------------------------------------
@@ -644,12 +720,16 @@ def test_doctor_on_a_healthy_installation_and_store_exits_0(project: Path) -> No
 
     assert run.code == 0, run
     data = run.json()
-    assert data["healthy"] is True and data["problems"] == []
+    assert data["healthy"] is True
+    assert data["problems"] == []
     packages = {package["name"] for package in data["packages"]}
     assert {"snapy-core", "snapy-capture", "snapy-storage-json", "snapy-storage-pickle"} <= packages
     assert {backend["name"] for backend in data["backends"]} >= {"json", "pickle"}
-    assert {"snapy-core", "json", "pickle"} <= {p["name"] for p in data["plugins"] if p["status"] == "loaded"}
-    assert data["store"]["captures"] == 14 and data["store"]["functions"] == 5
+    assert {"snapy-core", "json", "pickle"} <= {
+        p["name"] for p in data["plugins"] if p["status"] == "loaded"
+    }
+    assert data["store"]["captures"] == 14
+    assert data["store"]["functions"] == 5
 
 
 def test_doctor_finds_every_kind_of_problem(project_copy: Path, cli: Any) -> None:
@@ -687,11 +767,14 @@ def test_doctor_finds_every_kind_of_problem(project_copy: Path, cli: Any) -> Non
 
     text_run = cli("doctor", "-p", "captures", cwd=project_copy)
     assert text_run.code == 1
-    assert "problems found" in text_run.out and "chmod 600" in text_run.out
+    assert "problems found" in text_run.out
+    assert "chmod 600" in text_run.out
 
 
 def test_doctor_reports_pickles_signed_with_another_key(project: Path, cli: Any) -> None:
-    run = cli("doctor", "--json", "-p", "captures", cwd=project, SNAP_CAPTURE_PICKLE_KEY="not-the-key")
+    run = cli(
+        "doctor", "--json", "-p", "captures", cwd=project, SNAP_CAPTURE_PICKLE_KEY="not-the-key"
+    )
 
     assert run.code == 1, run
     (problem,) = run.json()["problems"]
@@ -711,7 +794,8 @@ def test_doctor_without_a_store_yet(tmp_path: Path, cli: Any) -> None:
     run = cli("doctor", cwd=tmp_path)
 
     assert run.code == 0, run
-    assert "no store at" in run.out and "created by the first captured call" in run.out
+    assert "no store at" in run.out
+    assert "created by the first captured call" in run.out
 
 
 # -- gen-test ------------------------------------------------------------------------------
@@ -750,13 +834,18 @@ def test_gen_test_writes_a_module_that_runs_and_passes(project_copy: Path) -> No
 
     first = run_pytest(project_copy, "tests", "--snapshot-update")
     assert first.returncode == 0, first.stdout + first.stderr
-    assert "6 passed" in first.stdout and "6 snapshots generated" in first.stdout
-    snapshot = (project_copy / "tests" / "__snapshots__" / "test_replay_process_order.ambr").read_text()
-    assert "'raised': 'OrderError'" in snapshot and "Decimal('24.99')" in snapshot
+    assert "6 passed" in first.stdout
+    assert "6 snapshots generated" in first.stdout
+    snapshot = (
+        project_copy / "tests" / "__snapshots__" / "test_replay_process_order.ambr"
+    ).read_text()
+    assert "'raised': 'OrderError'" in snapshot
+    assert "Decimal('24.99')" in snapshot
 
     again = run_pytest(project_copy, "tests")
     assert again.returncode == 0, again.stdout + again.stderr
-    assert "6 passed" in again.stdout and "6 snapshots passed" in again.stdout
+    assert "6 passed" in again.stdout
+    assert "6 snapshots passed" in again.stdout
 
     # the generated test is a real regression test: a changed function fails it
     orders = project_copy / "shop" / "orders.py"
@@ -771,10 +860,14 @@ def test_gen_test_refuses_to_overwrite_and_to_guess(project_copy: Path, cli: Any
     target.parent.mkdir()
     target.write_text("# mine\n")
     run = cli("gen-test", "process_order", "-o", target, "-p", "captures", cwd=project_copy)
-    assert run.code == 1 and "already exists" in run.err and "--force" in run.err
+    assert run.code == 1
+    assert "already exists" in run.err
+    assert "--force" in run.err
     assert target.read_text() == "# mine\n"
 
-    forced = cli("gen-test", "process_order", "-o", target, "--force", "-p", "captures", cwd=project_copy)
+    forced = cli(
+        "gen-test", "process_order", "-o", target, "--force", "-p", "captures", cwd=project_copy
+    )
     assert forced.code == 0, forced
     compile(target.read_text(), str(target), "exec")
 
@@ -782,8 +875,17 @@ def test_gen_test_refuses_to_overwrite_and_to_guess(project_copy: Path, cli: Any
 # -- help ----------------------------------------------------------------------------------
 
 COMMANDS = [
-    ["list"], ["show"], ["diff"], ["stats"], ["prune"], ["export"], ["gen-test"],
-    ["config"], ["doctor"], ["trace"], ["trace", "show"],
+    ["list"],
+    ["show"],
+    ["diff"],
+    ["stats"],
+    ["prune"],
+    ["export"],
+    ["gen-test"],
+    ["config"],
+    ["doctor"],
+    ["trace"],
+    ["trace", "show"],
 ]
 
 
@@ -805,20 +907,23 @@ def test_every_command_has_help_with_an_example() -> None:
 
 def test_help_and_version_through_the_console_script(tmp_path: Path, cli: Any) -> None:
     run = snapy("--help", cwd=tmp_path)
-    assert run.code == 0 and "Commands:" in run.out and "gen-test" in run.out
+    assert run.code == 0
+    assert "Commands:" in run.out
+    assert "gen-test" in run.out
     version = cli("--version", cwd=tmp_path)
-    assert version.code == 0 and re.match(r"snapy, version \d+\.\d+", version.out)
+    assert version.code == 0
+    assert re.match(r"snapy, version \d+\.\d+", version.out)
     unknown = cli("frobnicate", cwd=tmp_path)
-    assert unknown.code == 2 and "No such command 'frobnicate'" in unknown.err
+    assert unknown.code == 2
+    assert "No such command 'frobnicate'" in unknown.err
 
 
 # -- in-process pieces -----------------------------------------------------------------------
 
 
 def test_the_one_pass_scan_equals_each_backends_own_listing(project: Path) -> None:
-    from snapy_core import open_storage
-
     from snapy_capture._cli._scan import scan
+    from snapy_core import open_storage
 
     backends = [open_storage(name, project / "captures") for name in ("json", "pickle")]
     scanned = scan(project / "captures", backends)  # type: ignore[arg-type]

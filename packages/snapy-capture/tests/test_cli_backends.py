@@ -57,14 +57,14 @@ def snapy_register_storage_backends(register):
     register("text", TextStorage, description="plain JSON text (a third-party plugin)")
 '''
 
-APP = '''\
+APP = """\
 from snapy_capture import capture_args
 
 
 @capture_args(backend="text", retention="unlimited")
 def greet(name, punctuation="!"):
     return f"hello {name}{punctuation}"
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +76,16 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("plugin-site")
     subprocess.run(
         [
-            sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-            "--no-build-isolation", "--disable-pip-version-check", "--target", str(target),
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--disable-pip-version-check",
+            "--target",
+            str(target),
             str(source),
         ],
         check=True,
@@ -96,8 +104,13 @@ def environment(site: Path | None) -> dict[str, str]:
 
 def snapy(*args: str, cwd: Path, site: Path | None) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
-        [str(SNAPY), *args], cwd=cwd, env=environment(site), capture_output=True, text=True,
-        check=False, timeout=120,
+        [str(SNAPY), *args],
+        cwd=cwd,
+        env=environment(site),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
     )
     assert "Traceback" not in result.stderr, result.stderr
     return result
@@ -108,8 +121,14 @@ def project(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = tmp_path_factory.mktemp("text-project")
     (project / "greeter.py").write_text(APP)
     subprocess.run(
-        [sys.executable, "-c", "import greeter\nfor name in ('ann', 'bob', 'cy'): greeter.greet(name)"],
-        cwd=project, env=environment(site), check=True,
+        [
+            sys.executable,
+            "-c",
+            "import greeter\nfor name in ('ann', 'bob', 'cy'): greeter.greet(name)",
+        ],
+        cwd=project,
+        env=environment(site),
+        check=True,
         capture_output=True,
     )
     return project
@@ -125,23 +144,30 @@ def test_list_show_and_doctor_read_a_plugin_backend(project: Path, site: Path) -
     assert listed.returncode == 0, listed.stderr
     (function,) = json.loads(listed.stdout)["functions"]
     assert function["function"] == "greeter.greet"
-    assert function["backends"] == ["text"] and function["count"] == 3
+    assert function["backends"] == ["text"]
+    assert function["count"] == 3
 
     shown = snapy("show", "greet", "--index", "-1", cwd=project, site=site)
     assert shown.returncode == 0, shown.stderr
-    assert "'ann'" in shown.stdout and "(text," in shown.stdout
+    assert "'ann'" in shown.stdout
+    assert "(text," in shown.stdout
 
     doctor = snapy("doctor", "--json", cwd=project, site=site)
     assert doctor.returncode == 0, doctor.stdout
     report = json.loads(doctor.stdout)
-    assert {"name": "text", "plugin": "text", "description": "plain JSON text (a third-party plugin)"} in report["backends"]
+    assert {
+        "name": "text",
+        "plugin": "text",
+        "description": "plain JSON text (a third-party plugin)",
+    } in report["backends"]
     assert report["store"]["captures"] == 3
 
 
 def test_without_the_plugin_the_files_are_named_not_misread(project: Path) -> None:
     listed = snapy("list", cwd=project, site=None)
     assert listed.returncode == 0
-    assert "3 .txt file(s)" in listed.stderr and "no installed backend reads" in listed.stderr
+    assert "3 .txt file(s)" in listed.stderr
+    assert "no installed backend reads" in listed.stderr
 
     doctor = snapy("doctor", "--json", cwd=project, site=None)
     assert doctor.returncode == 1
@@ -164,4 +190,5 @@ def test_prune_and_export_with_a_plugin_backend(project: Path, site: Path, tmp_p
     assert pruned.returncode == 0, pruned.stderr
     assert len(json.loads(pruned.stdout)["removed"]) == 2
     names = snapy("list", "--captures", cwd=copy, site=site).stdout
-    assert "[0]" in names and "[1]" not in names
+    assert "[0]" in names
+    assert "[1]" not in names

@@ -9,15 +9,17 @@ import decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from snapy_core import CallOutcome, CaptureRecord, Omitted, Redacted, Unserializable
 
 from snapy_capture._cli._diff import Change, diff_records, diff_values
 from snapy_capture._cli._values import placeholders, shape, short_repr, walk
+from snapy_core import CallOutcome, CaptureRecord, Omitted, Redacted, Unserializable
 
 json_like = st.recursive(
     st.none() | st.integers(-3, 3) | st.text("ab", max_size=3),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text("xyz", max_size=2), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.text("xyz", max_size=2), children, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -83,8 +85,18 @@ def record(*args: object, outcome: CallOutcome | None = None, **kwargs: object) 
 
 
 def test_records_are_compared_argument_by_argument() -> None:
-    old = record("C-1", [1, 2], token=Redacted("name matches 'token'"), outcome=CallOutcome(kind="return", value=3))
-    new = record("C-1", [1, 2, 3], express=True, outcome=CallOutcome(kind="raise", exc_type="ValueError", exc_message="bad"))
+    old = record(
+        "C-1",
+        [1, 2],
+        token=Redacted("name matches 'token'"),
+        outcome=CallOutcome(kind="return", value=3),
+    )
+    new = record(
+        "C-1",
+        [1, 2, 3],
+        express=True,
+        outcome=CallOutcome(kind="raise", exc_type="ValueError", exc_message="bad"),
+    )
 
     result = diff_records(old, new)
 
@@ -140,4 +152,5 @@ def test_placeholders_are_found_with_their_paths_and_cycles_end() -> None:
 
 def test_short_repr_is_one_bounded_line() -> None:
     text = short_repr({"text": "x" * 500, "nested": [[[[1]]]]})
-    assert "\n" not in text and len(text) <= 120
+    assert "\n" not in text
+    assert len(text) <= 120

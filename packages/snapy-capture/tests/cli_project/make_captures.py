@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import re
@@ -13,11 +14,11 @@ import sys
 import threading
 
 import attrs
-from snapy_core import open_storage, resolve_config
-
 from shop import catalog
 from shop.models import Item, OrderError
 from shop.orders import OrderService, find, process_order
+
+from snapy_core import open_storage, resolve_config
 
 
 def main() -> None:
@@ -38,10 +39,8 @@ def main() -> None:
         "tok_live_2",
         {"zip": "10117", "city": "Berlin"},
     )
-    try:
+    with contextlib.suppress(OrderError):
         process_order("C-2", [], "tok_live_3")
-    except OrderError:
-        pass
     service = OrderService()
     service.refund(41, "damaged")
     service.refund(42, re.compile("late|lost"))  # pickles, but JSON cannot keep it

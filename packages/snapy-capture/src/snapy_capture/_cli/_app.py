@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+
 from snapy_core import SnapyError
 
 from ._errors import EXIT_FOUND, EXIT_OK, EXIT_USAGE, CliError, UsageProblem
@@ -148,7 +149,9 @@ def list_command(
     rows.sort(key=lambda row: (key(row) is None, key(row) or 0) if sort != "name" else key(row))
     if descending != reverse:
         rows.reverse()
-    captures = {row.function_key: store.locate_all(row.function_key) for row in rows} if each else {}
+    captures = (
+        {row.function_key: store.locate_all(row.function_key) for row in rows} if each else {}
+    )
 
     if as_json:
         out.json(
@@ -305,8 +308,12 @@ def record_json(loaded: Any) -> dict[str, Any]:
 
 @cli.command(short_help="One capture: arguments, redactions, metadata, outcome.")
 @click.argument("function", required=False)
-@click.option("--index", "-i", type=int, help="Which capture: 0 is the newest (default), -1 the oldest.")
-@click.option("--id", "capture_id", metavar="ID", help="The capture with this id (or a unique start of it).")
+@click.option(
+    "--index", "-i", type=int, help="Which capture: 0 is the newest (default), -1 the oldest."
+)
+@click.option(
+    "--id", "capture_id", metavar="ID", help="The capture with this id (or a unique start of it)."
+)
 @click.option(
     "--file",
     "-f",
@@ -398,7 +405,11 @@ def diff(
     from ._diff import diff_records
     from ._store import open_store, read_file
 
-    chosen = [option for option, value in (("--index", indexes), ("--id", ids), ("--file", files)) if value]
+    chosen = [
+        option
+        for option, value in (("--index", indexes), ("--id", ids), ("--file", files))
+        if value
+    ]
     if len(chosen) > 1:
         raise UsageProblem(f"give one of --index, --id or --file, not {' and '.join(chosen)}.")
     if files:
@@ -463,7 +474,9 @@ def stats(function: str | None, path: Path | None, backend: str | None, as_json:
 
     out = Output()
     store = open_store(path, backend)
-    keys = [store.resolve(function)] if function else [row.function_key for row in store.functions()]
+    keys = (
+        [store.resolve(function)] if function else [row.function_key for row in store.functions()]
+    )
     if not keys:
         out.note(f"no captures in {store.describe()}.")
     collected = []
@@ -639,7 +652,12 @@ def export(
     store = open_store(path, backend)
     key = store.resolve(function)
     return run_export(
-        Output(), store, key, target=target, target_format=target_format, partial=partial,
+        Output(),
+        store,
+        key,
+        target=target,
+        target_format=target_format,
+        partial=partial,
         as_json=as_json,
     )
 
@@ -760,7 +778,9 @@ def trace() -> None:
 
 @trace.command("show", short_help="A saved trace (JSON lines or Chrome trace) as a call tree.")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--max-depth", type=click.IntRange(min=0), metavar="N", help="Show calls down to depth N.")
+@click.option(
+    "--max-depth", type=click.IntRange(min=0), metavar="N", help="Show calls down to depth N."
+)
 @click.option(
     "--durations/--no-durations", default=True, show_default=True, help="Show call durations."
 )

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 import attrs
+
 from snapy_core import CaptureRecord, Placeholder
 
 from ._values import children, safe_repr, sorted_items

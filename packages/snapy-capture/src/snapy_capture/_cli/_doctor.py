@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+
 from snapy_core import (
     CaptureCorruptError,
     CaptureNotFoundError,
@@ -93,7 +94,9 @@ def _plugins(report: Report) -> None:
         if info.status == "failed":
             where = f" ({info.distribution} {info.version})" if info.distribution else ""
             remedy = (
-                f"pip uninstall {info.distribution}" if info.distribution else "remove it from SNAPY_PLUGINS"
+                f"pip uninstall {info.distribution}"
+                if info.distribution
+                else "remove it from SNAPY_PLUGINS"
             )
             report.problem(
                 "plugins",
@@ -125,7 +128,9 @@ def _backends(report: Report) -> None:
             "backends",
             f"the configured backend {configured!r} is not installed (installed: "
             f"{', '.join(sorted(backends))}); decorated functions cannot capture.",
-            f"pip install {package}" if package else "Install the plugin that provides it, or "
+            f"pip install {package}"
+            if package
+            else "Install the plugin that provides it, or "
             "set SNAP_CAPTURE_BACKEND to an installed backend.",
         )
 
@@ -159,7 +164,9 @@ def _check_permissions(report: Report, store: Store) -> None:
     foreign_owner: list[Path] = []
     try:
         directories = sorted(
-            Path(entry.path) for entry in os.scandir(store.root) if entry.is_dir(follow_symlinks=False)
+            Path(entry.path)
+            for entry in os.scandir(store.root)
+            if entry.is_dir(follow_symlinks=False)
         )
     except OSError:
         return
@@ -236,8 +243,9 @@ def _check_files(report: Report, store: Store, out: Output, *, quick: bool) -> N
                 "store",
                 f"{plural(count, 'capture file')} with the extension .{extension} that no "
                 "installed backend reads.",
-                f"pip install {package}" if package else "Install the plugin of the backend that "
-                "wrote them.",
+                f"pip install {package}"
+                if package
+                else "Install the plugin of the backend that wrote them.",
             )
     _check_strays(report, store)
     if quick:
@@ -248,9 +256,10 @@ def _check_files(report: Report, store: Store, out: Output, *, quick: bool) -> N
     corrupt: list[CaptureCorruptError] = []
     seen_warnings: dict[str, None] = {}
     total = report.store["captures"]
-    with warnings.catch_warnings(record=True) as caught, _progress(
-        out, "reading captures", total=total, enabled=total > 200
-    ) as advance:
+    with (
+        warnings.catch_warnings(record=True) as caught,
+        _progress(out, "reading captures", total=total, enabled=total > 200) as advance,
+    ):
         warnings.simplefilter("always")
         for row in rows:
             for located in store.locate_all(row.function_key):
@@ -261,7 +270,9 @@ def _check_files(report: Report, store: Store, out: Output, *, quick: bool) -> N
                 except CaptureNotFoundError:
                     pass
                 except SnapyError as error:
-                    corrupt.append(CaptureCorruptError(located.ref.path or located.ref.capture_id, str(error)))
+                    corrupt.append(
+                        CaptureCorruptError(located.ref.path or located.ref.capture_id, str(error))
+                    )
                 advance(1)
     for warning in caught:
         seen_warnings[str(warning.message)] = None
@@ -306,8 +317,8 @@ def _check_strays(report: Report, store: Store) -> None:
     if strays:
         report.problem(
             "store",
-            f"{plural(len(strays), 'file')} in the store that {'is' if len(strays) == 1 else 'are'} "
-            "not captures (snapy never deletes them).",
+            f"{plural(len(strays), 'file')} in the store that "
+            f"{'is' if len(strays) == 1 else 'are'} not captures (snapy never deletes them).",
             "Move them out of the store if they do not belong there.",
             [f"{stray.path}: {stray.reason}" for stray in strays[:MAX_LISTED]],
         )
@@ -348,7 +359,9 @@ def run_doctor(
             _check_permissions(report, store)
             _check_files(report, store, out, quick=quick)
     elif root.exists():
-        report.problem("store", f"{root} is not a directory ({origin}).", "Point --path at the store.")
+        report.problem(
+            "store", f"{root} is not a directory ({origin}).", "Point --path at the store."
+        )
     else:
         report.note(
             "store",
@@ -395,7 +408,9 @@ def _print(out: Output, report: Report) -> None:
             if finding.hint:
                 out.print(Text(f"      → {finding.hint}", style="cyan"), soft_wrap=True)
 
-    out.print(Text(f"Python {sys.version.split()[0]} ({sys.executable})", style="dim"), soft_wrap=True)
+    out.print(
+        Text(f"Python {sys.version.split()[0]} ({sys.executable})", style="dim"), soft_wrap=True
+    )
     out.print(Text("Packages", style="bold"))
     for package in report.packages:
         line("✓", "green", f"{package['name']} {package['version']}")
@@ -404,14 +419,21 @@ def _print(out: Output, report: Report) -> None:
     for plugin in report.plugins:
         if plugin["status"] != "loaded":
             continue
-        source = f" ({plugin['distribution']} {plugin['version']})" if plugin["distribution"] else ""
+        source = (
+            f" ({plugin['distribution']} {plugin['version']})" if plugin["distribution"] else ""
+        )
         line("✓", "green", f"{plugin['name']}{source}")
     findings("plugins")
     out.print(Text("Storage backends", style="bold"))
     configured = resolve_config().config.backend
     for backend in report.backends:
         default = " [configured]" if backend["name"] == configured else ""
-        line("✓", "green", f"{backend['name']}{default}: {backend['description'] or '-'} (plugin {backend['plugin']})")
+        line(
+            "✓",
+            "green",
+            f"{backend['name']}{default}: {backend['description'] or '-'} "
+            f"(plugin {backend['plugin']})",
+        )
     findings("backends")
     out.print(Text("Configuration", style="bold"))
     if not report.config_problems:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+
 from snapy_core import (
     CaptureCorruptError,
     CaptureRecord,

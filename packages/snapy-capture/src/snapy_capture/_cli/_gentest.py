@@ -129,7 +129,7 @@ def render_module(
     add(f"from {module} import {top}")
     add("")
     add(f'CAPTURES = Path(__file__).parent / "{store_relative}"')
-    add(f'"""The capture store ({plural(count, "capture")} of {name} when this file was written)."""')
+    add(f'"""The capture store ({plural(count, "capture")} of {name} when this was written)."""')
     add("")
     add("OVERRIDES: dict[str, Any] = {")
     if redacted:
@@ -146,12 +146,12 @@ def render_module(
         add("")
         add("@pytest.fixture")
         add(f"def {fixture}() -> {owner_path}:")
-        add(f'    """The {parts[-2]} the captured calls are replayed on: build it as your tests need."""')
+        add(f'    """The {parts[-2]} to replay the captured calls on: build it as tests need."""')
         if init_parameters:
             wanted = ", ".join(init_parameters)
             add(
-                f"    raise NotImplementedError(\"build the {parts[-2]} to replay on here: "
-                f"{owner_path}({wanted})\")"
+                f'    raise NotImplementedError("build the {parts[-2]} to replay on here: '
+                f'{owner_path}({wanted})")'
             )
         else:
             add(f"    return {owner_path}()")
@@ -204,7 +204,9 @@ def write_test_module(
             + (" (it was captured in a script run as __main__)." if module == "__main__" else "."),
             "Pass --module MODULE, the module the function can be imported from.",
         )
-    if "<locals>" in qualname or not all(_IDENTIFIER.fullmatch(part) for part in qualname.split(".")):
+    if "<locals>" in qualname or not all(
+        _IDENTIFIER.fullmatch(part) for part in qualname.split(".")
+    ):
         raise CliError(
             f"{function_key} is not importable by name (a function defined inside another "
             "function or a lambda); a test cannot call it directly.",
@@ -252,7 +254,9 @@ def write_test_module(
             f"{qualname.rsplit('.', 1)[0]}() needs {', '.join(init_parameters)}: fill in the "
             "fixture that builds it before running the test."
         )
-    out.note(f"next: pytest {os.path.relpath(output)} --snapshot-update, then review the snapshots.")
+    out.note(
+        f"next: pytest {os.path.relpath(output)} --snapshot-update, then review the snapshots."
+    )
     return EXIT_OK
 
 

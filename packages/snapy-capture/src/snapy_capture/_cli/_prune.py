@@ -14,6 +14,7 @@ import datetime as dt
 from typing import Any
 
 import attrs
+
 from snapy_core import CaptureNotFoundError, CaptureRef, SnapyError, StorageBackend
 
 from ._errors import EXIT_FOUND, EXIT_OK
@@ -75,7 +76,7 @@ def _prune_merged(
     result: PruneResult,
 ) -> None:
     located = store.locate_all(row.function_key)
-    doomed = set()
+    doomed: set[int] = set()
     if keep is not None:
         doomed.update(range(keep, len(located)))
     if age is not None:
@@ -112,7 +113,11 @@ def run_prune(
             try:
                 if len(row.backends) == 1:
                     _prune_one_backend(
-                        by_name[row.backends[0]], row, keep=keep, age=age, dry_run=dry_run,
+                        by_name[row.backends[0]],
+                        row,
+                        keep=keep,
+                        age=age,
+                        dry_run=dry_run,
                         result=result,
                     )
                 else:
@@ -160,7 +165,9 @@ def _as_json(
     }
 
 
-def _print(out: Output, result: PruneResult, *, dry_run: bool, rows: list[FunctionRow], store: Store) -> None:
+def _print(
+    out: Output, result: PruneResult, *, dry_run: bool, rows: list[FunctionRow], store: Store
+) -> None:
     from rich.text import Text
 
     verb = "would remove" if dry_run else "removed"

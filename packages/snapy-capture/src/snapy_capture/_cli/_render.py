@@ -13,6 +13,7 @@ from rich.highlighter import ReprHighlighter
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
+
 from snapy_core import CaptureRecord, Placeholder
 
 from ._diff import Change, RecordDiff
@@ -75,9 +76,7 @@ def render_capture(loaded: Loaded) -> RenderableType:
     parts: list[RenderableType] = []
     title = Text(record.function_key, style="bold cyan")
     if loaded.index is not None and loaded.total is not None:
-        title.append(
-            f"  capture {loaded.index} of {loaded.total} (0 = newest)", style="dim"
-        )
+        title.append(f"  capture {loaded.index} of {loaded.total} (0 = newest)", style="dim")
     parts.append(title)
     parts.append(Padding(_about(loaded), (0, 0, 0, 2), expand=False))
 
@@ -194,9 +193,7 @@ def _not_stored(record: CaptureRecord) -> Table | None:
 
 def describe(loaded: Loaded) -> str:
     record = loaded.record
-    where = (
-        f"capture {loaded.index}" if loaded.index is not None else str(loaded.path or "?")
-    )
+    where = f"capture {loaded.index}" if loaded.index is not None else str(loaded.path or "?")
     return f"{where}: {record.capture_id or '-'} ({format_time(record.timestamp)} UTC)"
 
 
@@ -222,17 +219,25 @@ def render_diff(old: Loaded, new: Loaded, result: RecordDiff) -> RenderableType:
             "removed": "only in the older",
         }[argument.status]
         parts.append(Text.assemble((argument.name, "bold"), (f"  ({label})", "dim")))
-        parts.extend(Padding(_change_line(change), (0, 0, 0, 2), expand=False) for change in argument.changes)
+        parts.extend(
+            Padding(_change_line(change), (0, 0, 0, 2), expand=False) for change in argument.changes
+        )
     if result.outcome:
         parts.append(Text.assemble(("result", "bold"), ("  (changed)", "dim")))
-        parts.extend(Padding(_change_line(change), (0, 0, 0, 2), expand=False) for change in result.outcome)
+        parts.extend(
+            Padding(_change_line(change), (0, 0, 0, 2), expand=False) for change in result.outcome
+        )
     if same:
         parts.append(Text("unchanged: " + ", ".join(same), style="dim"))
     changed = sum(1 for argument in result.arguments if argument.status != "same")
     if result.identical:
-        parts.append(Text("The captures have the same arguments" + (
-            " and outcome." if old.record.outcome or new.record.outcome else "."
-        ), style="bold green"))
+        parts.append(
+            Text(
+                "The captures have the same arguments"
+                + (" and outcome." if old.record.outcome or new.record.outcome else "."),
+                style="bold green",
+            )
+        )
     else:
         summary = f"{plural(changed, 'argument')} differ"
         if changed == 1:
@@ -270,7 +275,11 @@ def render_stats(stats: FunctionStats) -> RenderableType:
     grid.add_row(
         "captures",
         f"{stats.count}"
-        + (f" ({', '.join(f'{n} {b}' for b, n in stats.backends.items())})" if stats.backends else ""),
+        + (
+            f" ({', '.join(f'{n} {b}' for b, n in stats.backends.items())})"
+            if stats.backends
+            else ""
+        ),
     )
     if stats.unreadable:
         grid.add_row("unreadable", Text(f"{len(stats.unreadable)} file(s)", style="bold red"))
@@ -285,7 +294,9 @@ def render_stats(stats: FunctionStats) -> RenderableType:
             f"total {format_size(sizes['total'])}",
         )
     if stats.outcomes:
-        grid.add_row("outcomes", ", ".join(f"{n} {what}" for what, n in stats.outcomes.most_common()))
+        grid.add_row(
+            "outcomes", ", ".join(f"{n} {what}" for what, n in stats.outcomes.most_common())
+        )
     durations = stats.duration_summary()
     if durations:
         grid.add_row(

@@ -73,7 +73,11 @@ def _scan_directory(
             for entry in entries:
                 entry_name = entry.name
                 # the checks of CaptureStorage's looks_like_capture, cheapest first
-                if entry_name[22:24] != "Z-" or entry_name[8:9] != "T" or not entry_name[0].isdigit():
+                if (
+                    entry_name[22:24] != "Z-"
+                    or entry_name[8:9] != "T"
+                    or not entry_name[0].isdigit()
+                ):
                     continue
                 extension = entry_name[entry_name.rfind(".") + 1 :]
                 backend = suffixes.get(extension)
@@ -119,7 +123,9 @@ def scan(root: Path, backends: Iterable[CaptureStorage]) -> dict[str, list[Funct
     workers = max(1, min(4, os.cpu_count() or 1, len(directories)))
     if workers > 1 and len(directories) > 1:
         with ThreadPoolExecutor(workers) as pool:
-            scanned = list(pool.map(lambda item: _scan_directory(*item, suffixes), directories))
+            scanned = list(
+                pool.map(lambda item: _scan_directory(item[0], item[1], suffixes), directories)
+            )
     else:
         scanned = [_scan_directory(path, name, suffixes) for path, name in directories]
     for found in scanned:

@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 import attrs
+
 from snapy_core import CaptureCorruptError, Unserializable
 
 from ._store import Loaded, Store
@@ -121,7 +122,9 @@ def to_json(stats: FunctionStats) -> dict[str, Any]:
     return {
         "function": stats.function_key,
         "count": stats.count,
-        "unreadable": [{"file": str(error.path), "reason": error.reason} for error in stats.unreadable],
+        "unreadable": [
+            {"file": str(error.path), "reason": error.reason} for error in stats.unreadable
+        ],
         "backends": dict(stats.backends),
         "newest": iso_time(stats.newest),
         "oldest": iso_time(stats.oldest),

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+
 from snapy_core import (
     BackendNotFoundError,
     CaptureCorruptError,
@@ -156,9 +157,7 @@ class Store:
             ) from error
         for backend in self.backends:
             try:
-                summaries = (
-                    scanned[backend.name] if backend in fast else backend.functions()
-                )
+                summaries = scanned[backend.name] if backend in fast else backend.functions()
             except StorageError as error:
                 raise CliError(str(error)) from error
             except OSError as error:
@@ -225,7 +224,9 @@ class Store:
         """
         name = name.strip()
         if not name:
-            raise UsageProblem("the function name is empty.", "Name a function, e.g. process_order.")
+            raise UsageProblem(
+                "the function name is empty.", "Name a function, e.g. process_order."
+            )
         self.require_existing()
         rows = self.functions()
         keys = [row.function_key for row in rows]
@@ -255,7 +256,7 @@ class Store:
                 "Pass --path with the directory your captures are written to."
             )
             return f"no captures of {name!r}: the store {where} holds no captures.", hint
-        short = {}
+        short: dict[str, str] = {}
         for key in keys:
             short.setdefault(key, key)
             short.setdefault(key.rsplit(".", 1)[-1], key)
@@ -366,9 +367,7 @@ def _by_id(function_key: str, located: list[Located], capture_id: str) -> Locate
     )
 
 
-def open_store(
-    path: Path | None, backend: str | None, *, require: bool = True
-) -> Store:
+def open_store(path: Path | None, backend: str | None, *, require: bool = True) -> Store:
     """The store at ``path`` (default: the configured path) read by ``backend`` (or all)."""
     if path is None:
         root, origin = configured_path()
@@ -423,7 +422,9 @@ def read_file(path: Path, backend: str | None) -> Loaded:
     path = Path(os.path.abspath(os.path.expanduser(path)))
     if not path.is_file():
         raise CliError(
-            f"capture file {path} does not exist." if not path.exists() else f"{path} is not a file.",
+            f"capture file {path} does not exist."
+            if not path.exists()
+            else f"{path} is not a file.",
             "Give the path of a capture file, as `snapy show --json` reports it.",
         )
     root = path.parent.parent

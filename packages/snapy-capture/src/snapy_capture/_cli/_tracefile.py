@@ -44,7 +44,11 @@ class Node:
     end: float | None = None
 
     def signature(self) -> tuple[Any, ...]:
-        return (self.name, self.error is not None, tuple(child.signature() for child in self.children))
+        return (
+            self.name,
+            self.error is not None,
+            tuple(child.signature() for child in self.children),
+        )
 
     def to_json(self, *, durations: bool) -> dict[str, Any]:
         data: dict[str, Any] = {"name": self.name}
@@ -110,7 +114,10 @@ def load_events(path: Path) -> tuple[str, list[dict[str, Any]]]:
                 "traces (one JSON document).",
             ) from None
         if not isinstance(event, Mapping):
-            raise CliError(f"{path}, line {number}: expected a JSON object (one event), got {type(event).__name__}.")
+            raise CliError(
+                f"{path}, line {number}: expected a JSON object (one event), "
+                f"got {type(event).__name__}."
+            )
         events.append(dict(event))
     return "jsonl", events
 
@@ -150,7 +157,7 @@ def chrome_tree(events: list[dict[str, Any]]) -> list[Thread]:
 
     for event in sorted(
         (e for e in events if isinstance(e.get("ts"), (int, float)) or e.get("ph") == "M"),
-        key=lambda e: (e.get("ts") or 0),
+        key=lambda e: e.get("ts") or 0,
     ):
         phase = event.get("ph")
         if phase == "M":
@@ -169,7 +176,9 @@ def chrome_tree(events: list[dict[str, Any]]) -> list[Thread]:
             duration = event.get("dur")
             node = Node(
                 name,
-                duration_ns=int(float(duration) * 1000) if isinstance(duration, (int, float)) else None,
+                duration_ns=int(float(duration) * 1000)
+                if isinstance(duration, (int, float))
+                else None,
                 start=ts,
                 end=ts + float(duration) if isinstance(duration, (int, float)) else ts,
                 error=_chrome_error(event),
@@ -191,7 +200,9 @@ def chrome_tree(events: list[dict[str, Any]]) -> list[Thread]:
         nodes = spans[key]
         label = names.get(key) or f"thread {key[1]}"
         if key[0] is not None:
-            label += f" (pid {key[0]}{': ' + process_names[key[0]] if key[0] in process_names else ''})"
+            label += (
+                f" (pid {key[0]}{': ' + process_names[key[0]] if key[0] in process_names else ''})"
+            )
         threads.append(Thread(label, _nest_by_time(nodes)))
     return threads
 
@@ -253,7 +264,14 @@ def _event_name(event: Mapping[str, Any]) -> str:
 
 
 def _timestamp_ns(event: Mapping[str, Any]) -> float | None:
-    for name, scale in (("timestamp_ns", 1), ("time_ns", 1), ("ts_ns", 1), ("ts", 1000), ("timestamp", 1e9), ("time", 1e9)):
+    for name, scale in (
+        ("timestamp_ns", 1),
+        ("time_ns", 1),
+        ("ts_ns", 1),
+        ("ts", 1000),
+        ("timestamp", 1e9),
+        ("time", 1e9),
+    ):
         value = event.get(name)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value) * scale
@@ -261,7 +279,13 @@ def _timestamp_ns(event: Mapping[str, Any]) -> float | None:
 
 
 def _duration_ns(event: Mapping[str, Any]) -> int | None:
-    for name, scale in (("duration_ns", 1), ("dur", 1000), ("duration", 1e9), ("duration_s", 1e9), ("duration_ms", 1e6)):
+    for name, scale in (
+        ("duration_ns", 1),
+        ("dur", 1000),
+        ("duration", 1e9),
+        ("duration_s", 1e9),
+        ("duration_ms", 1e6),
+    ):
         value = event.get(name)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return int(value * scale)
@@ -371,7 +395,10 @@ def show_trace(
                 "format": trace_format,
                 "events": len(events),
                 "threads": [
-                    {"thread": thread.label, "calls": [node.to_json(durations=durations) for node in thread.roots]}
+                    {
+                        "thread": thread.label,
+                        "calls": [node.to_json(durations=durations) for node in thread.roots],
+                    }
                     for thread in threads
                 ],
             }
@@ -383,7 +410,7 @@ def show_trace(
     def label(node: Node) -> Text:
         text = Text(node.name, style="red" if node.error else "")
         if node.count > 1:
-            text.append(f" ×{node.count}", style="bold")
+            text.append(f" \u00d7{node.count}", style="bold")
         if durations and node.duration_ns is not None:
             text.append(f"  {format_duration(node.duration_ns)}", style="dim")
         if node.error:
@@ -395,8 +422,11 @@ def show_trace(
             add(branch.add(label(node)), node.children)
 
     out.print(
-        Text(f"{path} ({'Chrome trace' if trace_format == 'chrome' else 'JSON lines'}, "
-             f"{plural(len(events), 'event')})", style="dim"),
+        Text(
+            f"{path} ({'Chrome trace' if trace_format == 'chrome' else 'JSON lines'}, "
+            f"{plural(len(events), 'event')})",
+            style="dim",
+        ),
         soft_wrap=True,
     )
     for thread in threads:

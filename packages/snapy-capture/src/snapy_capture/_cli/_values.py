@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import attrs
+
 from snapy_core import Placeholder, Unserializable
 
 MAX_DEPTH = 64
@@ -43,7 +44,10 @@ def children(value: Any) -> list[tuple[str, Any]] | None:
             for field in attrs.fields(type(value))
         ]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return [(f".{field.name}", getattr(value, field.name, None)) for field in dataclasses.fields(value)]
+        return [
+            (f".{field.name}", getattr(value, field.name, None))
+            for field in dataclasses.fields(value)
+        ]
     if _is_plain_object(value):
         try:
             state = vars(value)
@@ -199,7 +203,9 @@ def _plain_json(value: Any, depth: int, active: set[int]) -> Any:
     try:
         if isinstance(value, Mapping):
             return {
-                key if isinstance(key, str) else safe_repr(key): _plain_json(item, depth + 1, active)
+                key if isinstance(key, str) else safe_repr(key): _plain_json(
+                    item, depth + 1, active
+                )
                 for key, item in value.items()
             }
         if isinstance(value, (list, tuple)):
