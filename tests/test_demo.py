@@ -10,13 +10,6 @@ from pathlib import Path
 
 import pytest
 
-# INTERIM: until snapy-storage-json lands on main these need its backend (other processes)
-pytestmark = pytest.mark.skipif(
-    getattr(__import__("snapy_core").available_backends().get("json"), "plugin", "interim")
-    == "interim",
-    reason="INTERIM: the json storage backend (snapy-storage-json) has not landed yet",
-)
-
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "examples" / "order_service" / "run_demo.py"
 

@@ -27,13 +27,6 @@ from snapy_capture import (
     set_global_config,
 )
 
-# INTERIM: until snapy-storage-json lands on main these need its backend (other processes)
-pytestmark = pytest.mark.skipif(
-    getattr(__import__("snapy_core").available_backends().get("json"), "plugin", "interim")
-    == "interim",
-    reason="INTERIM: the json storage backend (snapy-storage-json) has not landed yet",
-)
-
 
 @contextlib.contextmanager
 def production(store: Path) -> Iterator[None]:

@@ -41,13 +41,6 @@ from snapy_capture import (
 )
 from snapy_core import DEFAULT_VALUE_RULES
 
-# INTERIM: until snapy-storage-json lands on main these need its backend (other processes)
-pytestmark = pytest.mark.skipif(
-    getattr(__import__("snapy_core").available_backends().get("json"), "plugin", "interim")
-    == "interim",
-    reason="INTERIM: the json storage backend (snapy-storage-json) has not landed yet",
-)
-
 # -- scaffolding: the application code the samples call ----------------------------------
 
 

@@ -30,13 +30,6 @@ from snapy_capture import (
     set_global_config,
 )
 
-# INTERIM: until snapy-storage-json lands on main these need its backend (other processes)
-pytestmark = pytest.mark.skipif(
-    getattr(__import__("snapy_core").available_backends().get("json"), "plugin", "interim")
-    == "interim",
-    reason="INTERIM: the json storage backend (snapy-storage-json) has not landed yet",
-)
-
 
 def process_data(user_id, data):  # scaffolding
     return {"user": user_id, "size": len(data)}

@@ -72,9 +72,9 @@ def show_captures(store: Path) -> int:
         newest_file = files[-1]
         text = newest_file.read_text(encoding="utf-8", errors="replace")
         print(f"\non disk, {newest_file.relative_to(store.parent)} ({len(text)} bytes):")
-        for line in text.splitlines()[:40]:
+        for line in text.splitlines()[:70]:
             print("    " + line)
-        if len(text.splitlines()) > 40:
+        if len(text.splitlines()) > 70:
             print("    ...")
         secrets = [token for token in ("tok_live_", "@example.org") if token in text]
         print("secrets in the file: " + (", ".join(secrets) if secrets else "none"))

@@ -1,48 +1,11 @@
 from __future__ import annotations
 
-# ---- INTERIM until snapy-storage-json lands on main: the real file store, pickle-encoded ----
-import pickle
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from snapy_capture import _runtime, redirect_captures
-from snapy_core import CaptureStorage, _plugins, get_plugin_manager, hookimpl
-
-
-class InterimStorage(CaptureStorage):
-    name = "json"
-    extension = "interim"
-
-    def serialize_data(self, data):
-        return pickle.dumps(data)
-
-    def deserialize_data(self, data):
-        return pickle.loads(data)
-
-
-class InterimPlugin:
-    @hookimpl
-    def snapy_register_storage_backends(self, register):
-        register("json", InterimStorage, description="interim")
-
-
-def _ensure_json_backend() -> None:
-    if "json" not in __import__("snapy_core").available_backends():
-        get_plugin_manager().register(InterimPlugin(), name="interim")
-        _plugins._registry_cache.clear()
-
-
-_ensure_json_backend()
-
-
-@pytest.fixture(autouse=True)
-def _interim_json_backend() -> None:
-    _ensure_json_backend()  # other packages' tests reset the plugin manager
-
-
-# ---- end INTERIM
 
 
 @pytest.fixture(autouse=True)

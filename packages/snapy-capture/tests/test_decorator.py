@@ -721,3 +721,27 @@ def test_storage_failure_with_warnings_as_errors_still_returns_the_result(live: 
             compute(-1)
     assert compute.__snapy__.stats.failures == 2
     assert "CaptureWriteError" in compute.__snapy__.stats.last_error
+
+
+def test_decorating_a_class_is_refused_clearly(live: Path) -> None:
+    from snapy_core import ConfigError
+
+    with pytest.raises(ConfigError, match=r"decorate the methods of .*Widget"):
+
+        @capture_args()
+        class Widget:
+            pass
+
+
+def test_capture_warning_points_at_the_decorated_function(live: Path) -> None:
+    Path("in_the_way").write_text("x")
+
+    @capture_args(path="in_the_way/store")
+    def located(x):
+        return x
+
+    with pytest.warns(CaptureWarning) as recorded:
+        located(1)
+    (warning,) = [w for w in recorded if issubclass(w.category, CaptureWarning)]
+    assert warning.filename == __file__
+    assert warning.lineno == located.__wrapped__.__code__.co_firstlineno

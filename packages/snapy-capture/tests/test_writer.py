@@ -12,13 +12,6 @@ import pytest
 
 from snapy_capture import CaptureLoader
 
-# INTERIM: until snapy-storage-json lands on main these need its backend (other processes)
-pytestmark = pytest.mark.skipif(
-    getattr(__import__("snapy_core").available_backends().get("json"), "plugin", "interim")
-    == "interim",
-    reason="INTERIM: the json storage backend (snapy-storage-json) has not landed yet",
-)
-
 SCRIPT = """
 import os, sys
 from snapy_capture import capture_args, configure_async_writer

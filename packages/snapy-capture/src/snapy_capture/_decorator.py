@@ -333,8 +333,18 @@ class CaptureHandle:
         if kind in self._warned and not self.debug:
             return
         self._warned.add(kind)
+        code = getattr(self.function, "__code__", None)
         try:
-            warnings.warn(message, CaptureWarning, stacklevel=4)
+            if code is None:
+                warnings.warn(message, CaptureWarning, stacklevel=4)
+            else:  # point at the decorated function: the call site varies (threads, writer)
+                warnings.warn_explicit(
+                    message,
+                    CaptureWarning,
+                    filename=code.co_filename,
+                    lineno=code.co_firstlineno,
+                    module=self.module or None,
+                )
         except Exception:
             # warnings are errors here (-W error): capture must still not break the call
             logger.warning("%s", message)
@@ -1023,6 +1033,11 @@ def capture_args(
                 skip_first=isinstance(target, classmethod),
             )
             return target if wrapped is inner else type(target)(wrapped)
+        if isinstance(target, type):
+            raise ConfigError(
+                f"capture_args decorates functions and methods, not classes: decorate the "
+                f"methods of {target.__qualname__} whose calls you want to capture"
+            )
         if not callable(target):
             raise ConfigError(
                 f"capture_args can only decorate callables, got {type(target).__name__}"
