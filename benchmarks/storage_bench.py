@@ -275,6 +275,11 @@ def main(argv: list[str]) -> int:
             f"Python {sys.version.split()[0]}, stores in {base} "
             f"({_filesystem(base)}), backends: {', '.join(names)}"
         )
+        reference = timed(lambda: sum(range(10**6)), number=3, clock=time.process_time)
+        print(
+            f"machine reference: sum(range(10**6)) takes {reference * 1e3:.1f} ms CPU here; "
+            f"load average {_load()}"
+        )
         bench_write_read(names, base, options.number)
         bench_newest_of_many(names, base, options.many)
         if options.listing:
@@ -282,6 +287,14 @@ def main(argv: list[str]) -> int:
     finally:
         shutil.rmtree(base, ignore_errors=True)
     return 0
+
+
+def _load() -> str:
+    try:
+        with open("/proc/loadavg") as loadavg:
+            return " ".join(loadavg.read().split()[:3])
+    except OSError:
+        return "unknown"
 
 
 def _filesystem(path: Path) -> str:
