@@ -113,71 +113,96 @@ def us(seconds: float) -> str:
 def raw_atomic_writer(directory: Path, data: bytes) -> Callable[[], None]:
     """The baseline: the bare system calls of an atomic write (no Python store logic)."""
     directory.mkdir(parents=True, exist_ok=True)
+    prefix = str(directory) + os.sep
     counter = iter(range(10**9))
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
 
     def write() -> None:
         name = f"{next(counter):012d}.bin"
-        temporary = str(directory / ("." + name + ".tmp"))
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        temporary = f"{prefix}.{name}.tmp"
+        fd = os.open(temporary, flags, 0o600)
         os.write(fd, data)
         os.close(fd)
-        os.replace(temporary, str(directory / name))
+        os.replace(temporary, prefix + name)
 
     return write
 
 
+def timed_together(
+    functions: dict[str, Callable[[], Any]], *, number: int, rounds: int = 7
+) -> dict[str, float]:
+    """Median seconds per call of each function; the rounds interleave the functions, so
+    a burst of noise from other processes hits all of them, not one."""
+    results: dict[str, list[float]] = {label: [] for label in functions}
+    for _ in range(rounds):
+        for label, function in functions.items():
+            start = time.perf_counter()
+            for _ in range(number):
+                function()
+            results[label].append((time.perf_counter() - start) / number)
+    return {label: statistics.median(values) for label, values in results.items()}
+
+
 def bench_write_read(names: list[str], base: Path, number: int) -> None:
-    print(f"\n1-3. one typical capture ({number} calls per round, median of 5 rounds)")
+    print(f"\n1-3. one typical capture ({number} calls per round, median of 7 rounds)")
     record = typical_record()
-    header = f"{'':18}" + "".join(f"{name:>16}" for name in names)
-    print(header)
-    rows: dict[str, list[str]] = {}
-    write_times: dict[str, float] = {}
-    baselines: dict[str, float] = {}
-    encoded_times: dict[str, float] = {}
+    stamp = record.timestamp
+    functions: dict[str, Callable[[], Any]] = {}
+    sizes: dict[str, int] = {}
     for name in names:
         storage: Any = open_storage(name, base / f"{name}-plain")
         kept: Any = open_storage(name, base / f"{name}-kept", retention=10)
         data = storage.encode(record)
+        sizes[name] = len(data)
         ref = storage.write(record)
-        baselines[name] = timed(raw_atomic_writer(base / f"{name}-raw", data), number=number)
-        write_times[name] = timed(lambda s=storage: s.write(record), number=number)
-        encoded_times[name] = timed(
-            lambda s=storage, d=data, t=record.timestamp: s.write_encoded(
-                FUNCTION, t, d, module=KEY_MODULE
-            ),
-            number=number,
+        functions.update(
+            {
+                f"{name}|raw atomic write": raw_atomic_writer(base / f"{name}-raw", data),
+                f"{name}|write": lambda s=storage: s.write(record),
+                f"{name}|write_encoded": lambda s=storage, d=data: s.write_encoded(
+                    FUNCTION, stamp, d, module=KEY_MODULE
+                ),
+                f"{name}|write, retention": lambda s=kept: s.write(record),
+                f"{name}|encode": lambda s=storage: s.encode(record),
+                f"{name}|decode": lambda s=storage, d=data: s.decode(d, source="memory"),
+                f"{name}|read": lambda s=storage, r=ref: s.read(r),
+            }
         )
-        retention_time = timed(lambda s=kept: s.write(record), number=number)
-        encode_time = timed(lambda s=storage: s.encode(record), number=number)
-        decode_time = timed(lambda s=storage, d=data: s.decode(d, source="memory"), number=number)
-        read_time = timed(lambda s=storage, r=ref: s.read(r), number=number)
-        for label, value in (
-            ("file size", f"{len(data):>13} B"),
-            ("raw atomic write", us(baselines[name])),
-            ("write", us(write_times[name])),
-            ("write_encoded", us(encoded_times[name])),
-            ("write, retention", us(retention_time)),
-            ("encode", us(encode_time)),
-            ("decode", us(decode_time)),
-            ("read", us(read_time)),
-            ("writes/s", f"{1 / write_times[name]:>12,.0f}"),
-            ("reads/s", f"{1 / read_time:>12,.0f}"),
-        ):
-            rows.setdefault(label, []).append(value)
-    for label, values in rows.items():
-        print(f"{label:18}" + "".join(f"{value:>16}" for value in values))
+    times = timed_together(functions, number=number)
+
+    def cell(name: str, label: str) -> float:
+        return times[f"{name}|{label}"]
+
+    print(f"{'':18}" + "".join(f"{name:>16}" for name in names))
+    print(f"{'file size':18}" + "".join(f"{sizes[name]:>14} B" for name in names))
+    for label in (
+        "raw atomic write",
+        "write",
+        "write_encoded",
+        "write, retention",
+        "encode",
+        "decode",
+        "read",
+    ):
+        print(f"{label:18}" + "".join(f"{us(cell(name, label)):>16}" for name in names))
+    print(f"{'writes/s':18}" + "".join(f"{1 / cell(n, 'write'):>16,.0f}" for n in names))
+    print(f"{'reads/s':18}" + "".join(f"{1 / cell(n, 'read'):>16,.0f}" for n in names))
     for name in names:
+        raw = cell(name, "raw atomic write")
         print(
             f"  {name}: write / raw atomic write of the same bytes = "
-            f"{write_times[name] / baselines[name]:.2f}x; write_encoded / raw = "
-            f"{encoded_times[name] / baselines[name]:.2f}x"
+            f"{cell(name, 'write') / raw:.2f}x; write_encoded / raw = "
+            f"{cell(name, 'write_encoded') / raw:.2f}x"
         )
     print("  (write_encoded is the file work alone, as a background writer does it: its excess")
     print("  over the raw atomic write is the store's own Python work per capture)")
     if len(names) == 2:
         a, b = names
-        print(f"  {b} writes / {a} writes (same run) = {write_times[a] / write_times[b]:.2f}x")
+        print(
+            f"  {b} writes / {a} writes (same run) = "
+            f"{cell(a, 'write') / cell(b, 'write'):.2f}x; {b} reads / {a} reads = "
+            f"{cell(a, 'read') / cell(b, 'read'):.2f}x"
+        )
 
 
 def fill(

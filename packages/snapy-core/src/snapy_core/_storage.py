@@ -37,7 +37,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import attrs
 
-from ._atomic import make_private_dirs, write_atomic
+from ._atomic import make_private_dirs, write_atomic_in
 from ._filestore import (
     METADATA_NAME,
     DirectoryMetadata,
@@ -388,7 +388,9 @@ class CaptureStorage:
             )
             path = directory + os.sep + file_name
             try:
-                write_atomic(path, data, mode=self.file_mode, durable=self.durable)
+                write_atomic_in(
+                    directory, file_name, data, mode=self.file_mode, durable=self.durable
+                )
                 break
             except FileNotFoundError as error:
                 # the directory was removed under us (rm -r, a whole-function prune):
