@@ -481,7 +481,7 @@ class CaptureStorage:
             ):
                 with suppress(FileNotFoundError):  # another process pruned it first
                     os.unlink(os.path.join(directory, name))
-            self._remove_stale_temps(Path(directory), names)
+            self._remove_stale_temps(directory, names)
         except OSError as error:
             if directory not in self._prune_warned:
                 self._prune_warned.add(directory)
@@ -519,13 +519,16 @@ class CaptureStorage:
             name for name in reversed(doomed) if parse_capture_id(name[:-suffix_length]) is not None
         ]
 
-    def _remove_stale_temps(self, directory: Path, names: Iterable[str]) -> None:
+    def _remove_stale_temps(self, directory: str | Path, names: Iterable[str]) -> None:
         temporary = [name for name in names if name[:1] == "." and is_temp_name(name)]
+        if not temporary:
+            return
         now = time.time()
         for name in temporary:
-            if temp_is_stale(directory / name, now=now):
+            path = Path(directory, name)
+            if temp_is_stale(path, now=now):
                 with contextlib.suppress(FileNotFoundError):
-                    os.unlink(directory / name)
+                    os.unlink(path)
 
     def prune(
         self,
