@@ -530,6 +530,8 @@ class Redactor:
                     actions.append(FilterAction(path=name, action="redacted", reason=reason))
                 return FilteredArguments(values, actions)
         for name, value in arguments:
+            if type(name) is not str:
+                name = str(name)
             mark = len(actions)
             try:
                 values.append(self._filter_argument(name, value, actions))
@@ -1218,14 +1220,18 @@ def _build_dict(scan: _Scan, value: Any, path: Path) -> Any:
             raise _CopyFailed
         new.clear()
     scan.built[id(value)] = new
+    dirty = scan.dirty
+    key_fixes = any(type(slot) is tuple and slot[0] is _KEYSLOT for slot in fixes)
     for key, item in value.items():
-        new_key = fixes.get((_KEYSLOT, key), _MISSING) if fixes else _MISSING
-        if new_key is _MISSING:
+        new_key = fixes.get((_KEYSLOT, key), key) if key_fixes else key
+        if new_key is key and id(key) in dirty:
             new_key = scan.rebuild(key, path, _KEY_ITSELF, key)
-        if fixes and key in fixes:
+        if key in fixes:
             new[new_key] = fixes[key]
-        else:
+        elif id(item) in dirty:
             new[new_key] = scan.rebuild(item, path, _KEY, key)
+        else:
+            new[new_key] = item
     return new
 
 
@@ -1237,8 +1243,13 @@ def _build_mapping(scan: _Scan, value: Any, path: Path) -> Any:
 
 def _rebuilt_items(scan: _Scan, value: Iterable[Any], path: Path) -> list[Any]:
     fixes = scan.fixes.get(id(value), {})
+    dirty = scan.dirty
     return [
-        fixes[index] if index in fixes else scan.rebuild(item, path, _INDEX, index)
+        fixes[index]
+        if index in fixes
+        else scan.rebuild(item, path, _INDEX, index)
+        if id(item) in dirty
+        else item
         for index, item in enumerate(value)
     ]
 
@@ -1486,6 +1497,18 @@ def _registered_filters() -> list[tuple[str, ArgumentFilter | FilterCallable]]:
     found: list[tuple[str, ArgumentFilter | FilterCallable]] = []
     for registration in collect_registrations("snapy_register_filters"):
         candidate = registration.args[0] if registration.args else registration.kwargs.get("filter")
+        if isinstance(candidate, type) and issubclass(candidate, ArgumentFilter):
+            try:  # the class was registered instead of an instance
+                candidate = candidate()
+            except Exception as error:
+                warnings.warn(
+                    f"snapy plugin {registration.plugin!r} registered the filter class "
+                    f"{_label(candidate)}, which cannot be created without arguments "
+                    f"({type(error).__name__}: {error}); register an instance. It is ignored.",
+                    PluginWarning,
+                    stacklevel=3,
+                )
+                continue
         if isinstance(candidate, ArgumentFilter) or callable(candidate):
             found.append((registration.plugin, candidate))
             continue
