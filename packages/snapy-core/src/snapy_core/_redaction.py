@@ -1496,14 +1496,17 @@ def _registered_filters() -> list[tuple[str, ArgumentFilter | FilterCallable]]:
 
     found: list[tuple[str, ArgumentFilter | FilterCallable]] = []
     for registration in collect_registrations("snapy_register_filters"):
-        candidate = registration.args[0] if registration.args else registration.kwargs.get("filter")
+        candidate: Any = (
+            registration.args[0] if registration.args else registration.kwargs.get("filter")
+        )
         if isinstance(candidate, type) and issubclass(candidate, ArgumentFilter):
+            filter_class = candidate
             try:  # the class was registered instead of an instance
-                candidate = candidate()
+                candidate = filter_class()
             except Exception as error:
                 warnings.warn(
                     f"snapy plugin {registration.plugin!r} registered the filter class "
-                    f"{_label(candidate)}, which cannot be created without arguments "
+                    f"{_label(filter_class)}, which cannot be created without arguments "
                     f"({type(error).__name__}: {error}); register an instance. It is ignored.",
                     PluginWarning,
                     stacklevel=3,
