@@ -134,7 +134,8 @@ def _watched(name: str) -> property:
                 f"write [{value!r}]"
             )
         self.__dict__[slot] = _WatchedList(value)
-        _bump()
+        if "_snapy_compiled" in self.__dict__:  # only compiled rules can be out of date
+            _bump()
 
     return property(get, set, doc=f"The filter's {name} (a list; changes take effect).")
 

@@ -405,7 +405,7 @@ class Redactor:
     # -- compiled state, refreshed when a filter's lists change ----------------------------
 
     def _refresh(self) -> None:
-        compiled: list[CompiledRules] = []
+        compiled: list[CompiledRules | _ValuesOnly] = []
         name_hooks: list[Callable[[str], str | None]] = []
         leaf_hooks: list[tuple[str, Callable[[Any], bool]]] = []
         decisions: list[tuple[str, Callable[[str, Any], bool]]] = []
@@ -426,17 +426,23 @@ class Redactor:
                 leaf_hooks.append((f"{owner}.contains_pii", check.contains_pii))
             if "sensitive_name_reason" in methods:
                 # its value rules still apply; only the names are its own
-                compiled.append(_ValuesOnly(check._compiled()))  # type: ignore[arg-type]
+                compiled.append(_ValuesOnly(check._compiled()))
             if self._top_level_decisions:
                 for method in ("should_capture_arg", "should_capture"):
                     if method in methods:
                         decisions.append((f"{owner}.{method}", getattr(check, method)))
+        previous: tuple[CompiledRules | _ValuesOnly, ...] = getattr(self, "_compiled", ())
+        unchanged = len(previous) == len(compiled) and all(
+            a is b or (isinstance(a, _ValuesOnly) and isinstance(b, _ValuesOnly) and a.same(b))
+            for a, b in zip(previous, compiled, strict=True)
+        )
         self._compiled = tuple(compiled)
         self._name_hooks = tuple(name_hooks)
         self._leaf_hooks = tuple(leaf_hooks)
         self._decisions = tuple(decisions)
         self._check_ints = any(rules.check_ints for rules in self._compiled)
-        self._keys: dict[str, tuple[str | None, str | None]] = {}
+        if not unchanged or not hasattr(self, "_keys"):  # another filter changed: keep ours
+            self._keys: dict[str, tuple[str | None, str | None]] = {}
         # the common case, one rule set and no hooks: call its string check directly
         self._text_reason: Callable[[str], str | None] = (
             self._compiled[0].text_reason
@@ -685,6 +691,9 @@ class _ValuesOnly:
     def __init__(self, rules: CompiledRules) -> None:
         self._rules = rules
         self.check_ints = rules.check_ints
+
+    def same(self, other: _ValuesOnly) -> bool:
+        return self._rules is other._rules
 
     def name_reason(self, name: str) -> None:
         return None
