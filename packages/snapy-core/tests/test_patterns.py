@@ -165,6 +165,8 @@ def test_rule_kinds():
     exact = NameRule.exact("key")
     assert exact.matches("Key")
     assert exact.matches("__key__")
+    assert exact.matches("key2")
+    assert exact.matches("KEY_1")
     assert not exact.matches("cache_key")
     assert not exact.matches("keys")
     word = NameRule.word("session_id")
@@ -325,11 +327,15 @@ def test_strict_value_rules():
     assert default_values.reason(token) is None
     assert "random token" in strict_values.reason(token)
     assert "random token" in strict_values.reason("ghp_16C7e42F292c6912E7710c838347Ae178B4a")
+    assert "random token" in strict_values.reason("da39a3ee5e6b4b0d3255bfef95601890afd80709")
     for harmless in (
         "this_is_a_long_identifier_name",
         "ThisIsALongCamelCaseName",
         "aaaaaaaaaaaaaaaaaaaaaaaaa1",
         "hello world and more words here",
+        "module_v2_handler_function",
+        "order-2024-01-15-000123",
+        "550e8400-e29b-41d4-a716-446655440000",
     ):
         assert strict_values.reason(harmless) is None, harmless
 
@@ -347,7 +353,7 @@ def test_luhn_and_issuers():
 def test_value_rule_hints_build_the_fast_negative_check():
     rule = ValueRule("employee", r"EMP-\d{6}", "looks like an employee id", hints=("EMP-",))
     scanner = ValueScanner([rule], default_names.reason)
-    assert not scanner.might_match("EMP 123456")
+    assert not scanner.might_match("emp 123456")  # no trigger character (M)
     assert scanner.reason("badge EMP-123456") == "value looks like an employee id"
     assert scanner.reason("EMP-12") is None
     always = ValueScanner([ValueRule("x", r"zz", "has zz")], default_names.reason)

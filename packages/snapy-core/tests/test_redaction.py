@@ -685,3 +685,36 @@ def test_extra_positional_names():
             path="*args[3]", action="redacted", reason="value looks like an e-mail address"
         )
     ]
+
+
+# -- the README section stays true ---------------------------------------------------------
+
+
+def _readme_section() -> str:
+    from pathlib import Path
+
+    text = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    start = text.index("## Filters and redaction")
+    end = text.index("\n## ", start + 1)
+    return text[start:end]
+
+
+def test_readme_examples_run():
+    import doctest
+    import re
+
+    section = _readme_section()
+    parser = doctest.DocTestParser()
+    test = parser.get_doctest(section, {}, "README: Filters and redaction", None, 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    runner.run(test)
+    assert runner.summarize(verbose=False).failed == 0
+    assert test.examples
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    namespace: dict = {}
+    for block in blocks:
+        if ">>>" not in block:
+            exec(compile(block, "README.md", "exec"), namespace)
+    redactor = build_redactor(namespace["config"], plugins=False)
+    values = redactor.apply([("internal_note", 1), ("badge_id", 2), ("n", "EMP-123456")]).values
+    assert all(isinstance(value, Redacted) for value in values)

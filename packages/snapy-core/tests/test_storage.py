@@ -761,3 +761,20 @@ def test_nested_fields_of_the_wrong_type_are_corrupt(
     primitive[field] = value
     with pytest.raises(CaptureCorruptError, match=f"field {field!r} should be"):
         JSONStore(tmp_path).decode(json.dumps(primitive).encode(), source="x.json")
+
+
+def test_newest_few_among_many_skip_files_that_are_not_captures(tmp_path: Path) -> None:
+    storage = JSONStore(tmp_path)
+    for second in range(60):
+        storage.write(make_record(second, timestamp=at(second)))
+    directory = tmp_path / KEY
+    # names that sort above every capture: strays, another backend's newer captures
+    for name in ("zz-notes.json", "README.json", "30000101T000000.000000Z-1-000001.pickle",
+                 "29991399T000000.000000Z-1-000001.json"):  # month 13: only looks like one
+        (directory / name).write_text("{}")
+    for index in range(40):
+        (directory / f"30000101T000000.{index:06d}Z-1-000001.pickle").write_text("x")
+    for limit in (1, 2, 5, 59, 60, 61, 100):
+        expected = [at(s) for s in range(59, -1, -1)][:limit]
+        assert [ref.timestamp for ref in storage.list(KEY, limit=limit)] == expected, limit
+    assert storage.list(KEY, limit=0) == []

@@ -38,7 +38,7 @@ from ._patterns import (
 from .errors import ConfigError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
 SENSITIVE_PATTERNS: tuple[NameRule, ...] = DEFAULT_NAME_RULES
 """The default name rules: the seed documents' list (``password``, ``token``,
@@ -147,10 +147,13 @@ class CompiledRules:
         "_pii_patterns",
         "check_ints",
         "generation",
+        "name_reason",
+        "name_reason_uncached",
         "names",
         "owner",
         "scanner",
         "sources",
+        "text_reason",
     )
 
     def __init__(self, owner: str, sources: tuple[Any, ...], generation: int) -> None:
@@ -170,19 +173,19 @@ class CompiledRules:
                     f"{owner}.value_rules[{index}] must be a snapy_core.ValueRule, got "
                     f"{type(rule).__name__}; put plain regular expressions in pii_patterns"
                 )
-        self.scanner = ValueScanner(value_rules, self.names.reason)
         self.check_ints = CARD_RULE in value_rules
         self._pii_patterns = _compile_pii(owner, patterns)
         self._pii_any = _combine(self._pii_patterns)
+        self.scanner = ValueScanner(
+            value_rules, self.names.reason, self._pii_reason if self._pii_patterns else None
+        )
+        self.name_reason: Callable[[str], str | None] = self.names.reason
+        """Why a name is sensitive (``"name matches 'password'"``), or None."""
+        self.name_reason_uncached: Callable[[str], str | None] = self.names.reason_uncached
+        self.text_reason: Callable[[str], str | None] = self.scanner.describe
+        """What a string looks like (``"looks like a card number"``, no "value "), or None."""
 
-    def name_reason(self, name: str) -> str | None:
-        return self.names.reason(name)
-
-    def text_reason(self, text: str) -> str | None:
-        """What ``text`` looks like ("looks like a card number"), without "value "."""
-        reason = self.scanner.reason(text)
-        if reason is not None:
-            return reason[6:]  # drop "value "
+    def _pii_reason(self, text: str) -> str | None:
         if self._pii_patterns:
             if self._pii_any is not None and self._pii_any.search(text) is None:
                 return None
@@ -190,6 +193,9 @@ class CompiledRules:
                 if pattern.search(text):
                     return f"matches {self.owner}.pii_patterns[{index}]"
         return None
+
+    def forget(self, text: str) -> None:
+        self.scanner.forget(text)
 
     def int_reason(self, value: int) -> str | None:
         if self.check_ints:

@@ -6,8 +6,8 @@ spaces and camelCase / PascalCase / acronym / digit boundaries and lower-cased
 ``DB_PASSWORD`` -> ``db password``), so ``monkey``, ``keyboard``, ``page`` and
 ``author`` never match ``key``, ``age`` or ``auth``. A :class:`NameRule` is one of
 
-* ``exact``: the whole name is these words (``NameRule.exact("key")`` matches ``key``,
-  ``KEY``, ``_key`` but not ``cache_key``);
+* ``exact``: the whole name is these words, numbers aside (``NameRule.exact("key")``
+  matches ``key``, ``KEY``, ``_key``, ``key2`` but not ``cache_key``);
 * ``word``: these words appear as consecutive word parts, the last one possibly plural
   (``NameRule.word("api_key")`` matches ``apiKey``, ``X-Api-Key``, ``user_api_keys`` and
   the glued form ``apikey``); optional ``unless`` words make the rule step aside when the
@@ -186,13 +186,22 @@ class NameMatcher:
         cache[name] = reason
         return reason
 
+    def reason_uncached(self, name: str) -> str | None:
+        """Like :meth:`reason`, without remembering ``name`` (it may be sensitive itself)."""
+        index = self._first_match(name)
+        return None if index is None else f"name matches {self.rules[index].pattern!r}"
+
     def _first_match(self, name: str) -> int | None:
         best: int | None = None
         parts = split_words(name)
         if parts:
             exact = self._exact.get(parts)
             if exact is None and len(parts) > 1:
-                exact = self._exact.get(("".join(parts),))
+                # numbered variants count too: key1, KEY_2
+                core = tuple(part for part in parts if not part.isdigit()) or parts
+                exact = self._exact.get(core)
+                if exact is None:
+                    exact = self._exact.get(("".join(core),))
             if exact is not None:
                 best = exact
             for position, part in enumerate(parts):
@@ -419,10 +428,22 @@ class ValueRule:
     digits: bool = False
     min_length: int = 0
     validate: Validator | None = attrs.field(default=None, eq=False)
+    triggers: str = ""
+    """Characters of which one must appear; derived from ``hints`` and ``digits`` when
+    empty. Prefer characters that are rare in ordinary text."""
 
     @property
     def reason(self) -> str:
         return f"value {self.description}"
+
+    def trigger_chars(self) -> str:
+        """The characters the fast negative check looks for ("" = none: not gated)."""
+        if self.triggers:
+            return self.triggers
+        chars = "0123456789" if self.digits else ""
+        for hint in self.hints:
+            chars += next((c for c in hint if not (c.islower() or c in "AEIOU")), hint[0])
+        return chars
 
     def __repr__(self) -> str:
         return f"<ValueRule {self.name}: {self.description}>"
@@ -535,17 +556,23 @@ def _iban(match: re.Match[str], _names: NameCheck) -> bool:
     return number % 97 == 1
 
 
+_SEGMENT_SPLIT = re.compile(r"[_-]")
+
+
 def _high_entropy(match: re.Match[str], _names: NameCheck) -> bool:
-    text = match.group().rstrip("=")
-    if len(text) < 20:
-        return False
-    has_digit = any(char.isdigit() for char in text)
-    has_alpha = any(char.isalpha() for char in text)
-    if not (has_digit and has_alpha):
-        return False
-    counts = Counter(text)
-    entropy = -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
-    return entropy >= 3.0
+    # Random tokens (sk_live_4eC39Hq..., ghp_16C7e42F...) have a long part mixing letters
+    # and digits; identifiers (module_v2_handler) and dates (order-2024-01-15) do not.
+    for segment in _SEGMENT_SPLIT.split(match.group().rstrip("=")):
+        if len(segment) < 12:
+            continue
+        if not (any(c.isdigit() for c in segment) and any(c.isalpha() for c in segment)):
+            continue
+        counts = Counter(segment)
+        size = len(segment)
+        entropy = -sum(n / size * math.log2(n / size) for n in counts.values())
+        if entropy >= 3.0:
+            return True
+    return False
 
 
 SSN_RULE = ValueRule(
@@ -553,13 +580,15 @@ SSN_RULE = ValueRule(
     r"(?<![0-9-])(?!000|666|9[0-9]{2})[0-9]{3}([- ])(?!00)[0-9]{2}\1(?!0000)[0-9]{4}(?![0-9-])",
     "looks like a US social security number",
     digits=True,
+    min_length=11,
 )
 CARD_RULE = ValueRule(
     "card",
-    r"(?<![0-9])(?:[0-9]{13,19}|[0-9]{2,6}(?:[ -][0-9]{2,6}){2,6})(?![0-9])",
+    r"(?<![0-9])(?:[0-9]{13,19}|[0-9]{1,6}(?:[ -][0-9]{1,6}){2,8})(?![0-9])",
     "looks like a card number",
     digits=True,
     validate=_card_groups,
+    min_length=13,
 )
 EMAIL_RULE = ValueRule(
     "email",
@@ -568,6 +597,7 @@ EMAIL_RULE = ValueRule(
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![A-Za-z0-9])",
     "looks like an e-mail address",
     hints=("@",),
+    min_length=6,
 )
 PHONE_RULE = ValueRule(
     "phone",
@@ -579,24 +609,29 @@ PHONE_RULE = ValueRule(
     "looks like a phone number",
     digits=True,
     validate=_phone_digits,
+    min_length=10,
 )
 JWT_RULE = ValueRule(
     "jwt",
     r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*",
     "looks like a JSON Web Token",
     hints=("eyJ",),
+    min_length=15,
 )
 AWS_KEY_RULE = ValueRule(
     "aws_access_key_id",
     r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])",
     "looks like an AWS access key id",
     hints=("AKIA", "ASIA"),
+    min_length=20,
 )
 PRIVATE_KEY_RULE = ValueRule(
     "private_key",
     r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----",
     "contains a PEM private key",
     hints=("-----BEGIN",),
+    min_length=27,
+    triggers="G",
 )
 BEARER_RULE = ValueRule(
     "bearer",
@@ -604,6 +639,8 @@ BEARER_RULE = ValueRule(
     "contains a bearer token",
     hints=("earer", "EARER"),
     validate=_bearer_token,
+    min_length=15,
+    triggers="Bb",
 )
 BASIC_AUTH_RULE = ValueRule(
     "basic_auth",
@@ -611,12 +648,15 @@ BASIC_AUTH_RULE = ValueRule(
     "contains HTTP basic credentials",
     hints=("asic", "ASIC"),
     validate=_basic_credentials,
+    min_length=12,
+    triggers="Bb",
 )
 URL_PASSWORD_RULE = ValueRule(
     "url_password",
     r"(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]*://[^\s/?#@:]*:[^\s/?#@]+@",
     "contains a URL with a password",
     hints=("://",),
+    min_length=7,
 )
 ASSIGNMENT_RULE = ValueRule(
     "assignment",
@@ -627,6 +667,7 @@ ASSIGNMENT_RULE = ValueRule(
     "contains a sensitive name=value pair",
     hints=(":", "="),
     validate=_assignment,
+    min_length=3,
 )
 IBAN_RULE = ValueRule(
     "iban",
@@ -634,12 +675,14 @@ IBAN_RULE = ValueRule(
     "looks like an IBAN",
     digits=True,
     validate=_iban,
+    min_length=15,
 )
 HIGH_ENTROPY_RULE = ValueRule(
     "high_entropy",
     r"(?<![A-Za-z0-9+/=_\-])[A-Za-z0-9+/_\-]{20,}={0,2}(?![A-Za-z0-9+/=_\-])",
     "looks like a random token (long, high entropy)",
     min_length=20,
+    triggers="0123456789",  # the validator wants a digit too
     validate=_high_entropy,
 )
 
@@ -664,85 +707,143 @@ STRICT_VALUE_RULES: tuple[ValueRule, ...] = (*DEFAULT_VALUE_RULES, IBAN_RULE, HI
 
 # -- scanning ------------------------------------------------------------------------------
 
-# nine or more digits, at most two separator characters between two of them
-_DIGIT_RUN = re.compile(r"[0-9](?:[^0-9]{0,2}[0-9]){8}")
-
 
 class ValueScanner:
-    """Checks strings against a set of value rules, cheapest rejection first."""
+    """Checks strings against a set of value rules, cheapest rejection first.
 
-    __slots__ = ("_always", "_chars", "_min_length", "_name_check", "_needles", "rules")
+    1. short clean strings seen before are remembered (never sensitive ones);
+    2. one precompiled character-class search for the rules' trigger characters: most
+       strings contain none and are done;
+    3. per rule, its substring hints and digit count, then its regular expression.
+    """
 
-    def __init__(self, rules: Sequence[ValueRule], name_check: NameCheck) -> None:
+    __slots__ = (
+        "_clean",
+        "_extra",
+        "_min_length",
+        "_name_check",
+        "_plan",
+        "_shortest",
+        "_trigger",
+        "rules",
+    )
+
+    def __init__(
+        self,
+        rules: Sequence[ValueRule],
+        name_check: NameCheck,
+        extra: Callable[[str], str | None] | None = None,
+    ) -> None:
         self.rules = tuple(rules)
         self._name_check = name_check
-        chars: set[str] = set()
-        needles: set[str] = set()
-        min_length: int | None = None
+        self._extra = extra
+        triggers: set[str] = set()
+        length_gated: list[int] = []
         always = False
         for rule in self.rules:
-            if rule.digits:
-                chars.update("0123456789")
-            for hint in rule.hints:
-                (chars if len(hint) == 1 else needles).add(hint)
-            if not rule.hints and not rule.digits:
-                if rule.min_length:
-                    min_length = (
-                        rule.min_length if min_length is None else min(min_length, rule.min_length)
-                    )
-                else:
-                    always = True
-        self._always = always
-        self._chars = (
-            re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + "]").search
-            if chars
-            else None
+            chars = rule.trigger_chars()
+            if chars:
+                triggers.update(chars)
+            elif rule.min_length:
+                length_gated.append(rule.min_length)
+            else:
+                always = True
+        self._trigger: Callable[[str], object] | None = None
+        if not always and triggers:
+            charset = "".join(re.escape(char) for char in sorted(triggers))
+            self._trigger = re.compile(f"[{charset}]").search
+        if always:
+            self._shortest = 0
+        elif length_gated:
+            self._shortest = -min(length_gated)  # negative: "scan from this length on"
+        else:
+            self._shortest = 1
+        self._plan = tuple(
+            (
+                rule.hints,
+                rule.digits,
+                rule.min_length,
+                rule.pattern.search,
+                rule.validate,
+                rule.description,
+            )
+            for rule in self.rules
         )
-        self._needles = tuple(sorted(needles))
-        self._min_length = min_length
+        self._clean: set[str] = set()
+        self._min_length = min((rule.min_length for rule in self.rules), default=0)
 
     def might_match(self, text: str) -> bool:
         """False when no rule can match ``text`` (the fast negative check)."""
-        if self._always:
+        if not self.rules or len(text) < self._min_length:
+            return False
+        shortest = self._shortest
+        if shortest < 0 and len(text) >= -shortest:
             return True
-        if self._chars is not None and self._chars(text) is not None:
-            return True
-        for needle in self._needles:
-            if needle in text:
-                return True
-        return self._min_length is not None and len(text) >= self._min_length
+        if shortest == 0 or self._trigger is None:
+            return shortest == 0
+        return self._trigger(text) is not None
 
     def reason(self, text: str) -> str | None:
         """``"value looks like a card number"`` for the first rule that matches, or None."""
-        if not self.might_match(text):
+        description = self.describe(text)
+        return None if description is None else f"value {description}"
+
+    def describe(self, text: str) -> str | None:
+        """``"looks like a card number"`` for the first rule that matches, or None."""
+        short = len(text) <= _CLEAN_CACHE_LENGTH
+        if short and text in self._clean:
             return None
-        digit_run: bool | None = None
-        for rule in self.rules:
-            if rule.hints and not any(hint in text for hint in rule.hints):
-                continue
-            if rule.digits:
-                if digit_run is None:
-                    digit_run = _DIGIT_RUN.search(text) is not None
-                if not digit_run:
+        description = self._match(text) if self.might_match(text) else None
+        if description is None and self._extra is not None:
+            description = self._extra(text)
+        if description is None and short:
+            # only strings no rule flags are remembered: they get stored anyway
+            clean = self._clean
+            if len(clean) >= _CLEAN_CACHE_SIZE:
+                clean.clear()
+            clean.add(text)
+        return description
+
+    def forget(self, text: str) -> None:
+        """Drop ``text`` from the clean-string memory (something else flagged it)."""
+        self._clean.discard(text)
+
+    def _match(self, text: str) -> str | None:
+        digits: bool | None = None
+        for hints, needs_digits, min_length, search, validate, description in self._plan:
+            if hints:
+                for hint in hints:
+                    if hint in text:
+                        break
+                else:
                     continue
-            if len(text) < rule.min_length:
+            if needs_digits:
+                if digits is None:
+                    digits = _NINE_DIGITS.match(text) is not None
+                if not digits:
+                    continue
+            if len(text) < min_length:
                 continue
-            validate = rule.validate
             if validate is None:
-                if rule.pattern.search(text):
-                    return rule.reason
+                if search(text):
+                    return description
                 continue
             position = 0
-            search = rule.pattern.search
             while True:
                 match = search(text, position)
                 if match is None:
                     break
                 if validate(match, self._name_check):
-                    return rule.reason
+                    return description
                 # a rejected candidate may overlap a real one: go on one character later
                 position = match.start() + 1
         return None
+
+
+_CLEAN_CACHE_LENGTH = 64
+_CLEAN_CACHE_SIZE = 4096
+# nine digits anywhere (anchored, so a failed attempt costs one pass)
+_NINE_DIGITS = re.compile(r"(?:[^0-9]*[0-9]){9}")
 
 
 def card_number_reason(value: int) -> str | None:

@@ -437,6 +437,14 @@ class Redactor:
         self._decisions = tuple(decisions)
         self._check_ints = any(rules.check_ints for rules in self._compiled)
         self._keys: dict[str, tuple[str | None, str | None]] = {}
+        # the common case, one rule set and no hooks: call its string check directly
+        self._text_reason: Callable[[str], str | None] = (
+            self._compiled[0].text_reason
+            if len(self._compiled) == 1 and not self._leaf_hooks
+            else self._text_reason_all
+        )
+        self._checks = bool(self._decisions or self._hooks or self._callables)
+        self._flat_ok = not self._leaf_hooks and self._check_ints
         self._generation = _af._generation
 
     def _key_info(self, key: str) -> tuple[str | None, str | None]:
@@ -444,28 +452,39 @@ class Redactor:
         info = self._keys.get(key)
         if info is not None:
             return info
+        text_reason = self._text_reason(key)
+        # a key that is itself sensitive (an e-mail address) is not remembered anywhere
+        remember = text_reason is None and not self._name_hooks
         name_reason: str | None = None
         if key in self.ignore_args:
             name_reason = "listed in ignore_args"
         else:
             for rules in self._compiled:
-                name_reason = rules.name_reason(key)
+                name_reason = (
+                    rules.name_reason(key) if remember else rules.name_reason_uncached(key)
+                )
                 if name_reason is not None:
                     break
-        text_reason = self._text_reason(key)
-        info = (name_reason, text_reason)
-        if not self._name_hooks:  # user code may not be cached
+        if name_reason is None:
+            for hook in self._name_hooks:  # user code: asked every time
+                name_reason = _call_name_hook(hook, key)
+                if name_reason is not None:
+                    break
+        info = (
+            _CLEAN_NAME
+            if name_reason is None and text_reason is None
+            else (
+                name_reason,
+                text_reason,
+            )
+        )
+        if remember:
             if len(self._keys) >= 4096:
                 self._keys.clear()
             self._keys[key] = info
-        elif name_reason is None:
-            for hook in self._name_hooks:
-                name_reason = _call_name_hook(hook, key)
-                if name_reason is not None:
-                    return (name_reason, text_reason)
         return info
 
-    def _text_reason(self, text: str) -> str | None:
+    def _text_reason_all(self, text: str) -> str | None:
         for rules in self._compiled:
             reason = rules.text_reason(text)
             if reason is not None:
@@ -473,6 +492,8 @@ class Redactor:
         for label, hook in self._leaf_hooks:
             reason = _call_leaf_hook(label, hook, text)
             if reason is not None:
+                for rules in self._compiled:
+                    rules.forget(text)  # a subclass flags it: do not keep it in memory
                 return reason
         return None
 
@@ -520,36 +541,13 @@ class Redactor:
         return FilteredArguments(values, actions)
 
     def _filter_argument(self, name: str, value: Any, actions: list[FilterAction]) -> Any:
-        name_reason, _ = self._key_info(name)
+        name_reason = (self._keys.get(name) or self._key_info(name))[0]
         if name_reason is not None:
             return _whole(actions, name, Redacted(name_reason))
-        for label, decide in self._decisions:
-            try:
-                keep = decide(name, value)
-            except Exception as error:
-                return _whole(
-                    actions,
-                    name,
-                    Redacted(f"{label} raised {type(error).__name__}; left out to be safe"),
-                )
-            if not keep:
-                return _whole(actions, name, Redacted(self._explain(label, value)))
-        if self._hooks:
-            reason = self._ask_hooks(name, value)
-            if reason is not None:
-                return _whole(actions, name, Redacted(reason))
-        for label, check, from_plugin in self._callables:
-            try:
-                keep = check(name, value)
-            except Exception as error:
-                return _whole(
-                    actions,
-                    name,
-                    Redacted(f"{label} raised {type(error).__name__}; left out to be safe"),
-                )
-            if not keep:
-                placeholder = Redacted if from_plugin else Omitted
-                return _whole(actions, name, placeholder(f"rejected by {label}"))
+        if self._checks:
+            placeholder = self._check_whole(name, value)
+            if placeholder is not None:
+                return _whole(actions, name, placeholder)
 
         kind = _KINDS.get(type(value))
         if kind is None:
@@ -569,6 +567,8 @@ class Redactor:
             if reason is not None:
                 return _whole(actions, name, Redacted(f"value {reason}"))
             return value
+        if self._flat_ok and limit is None and self._flat_clean(value):
+            return value
         scan = _Scan(self, limit)
         try:
             result = scan.visit(value, None, _NAME, name, 0)
@@ -585,6 +585,56 @@ class Redactor:
         new = scan.rebuild(value, None, _NAME, name)
         actions.extend(scan.finish())
         return new
+
+    def _flat_clean(self, value: Any) -> bool:
+        """A flat dict, list or tuple of plain clean values (the common argument), checked
+        without setting up a traversal; False means "look properly"."""
+        keys = self._keys
+        text_reason = self._text_reason
+        cls = type(value)
+        if cls is dict:
+            items: Iterable[Any] = value.values()
+            for key in value:
+                if type(key) is not str or keys.get(key) is not _CLEAN_NAME:
+                    return False
+        elif cls is list or cls is tuple:
+            items = value
+        else:
+            return False
+        for item in items:
+            cls = type(item)
+            if cls is str:
+                if text_reason(item) is not None:
+                    return False
+            elif cls is int:
+                if not -_BIG < item < _BIG:
+                    return False
+            elif cls not in _QUIET:
+                return False
+        return True
+
+    def _check_whole(self, name: str, value: Any) -> Placeholder | None:
+        """Subclass decisions, plugin hooks and custom filters about a whole argument."""
+        for label, decide in self._decisions:
+            try:
+                keep = decide(name, value)
+            except Exception as error:
+                return Redacted(f"{label} raised {type(error).__name__}; left out to be safe")
+            if not keep:
+                return Redacted(self._explain(label, value))
+        if self._hooks:
+            reason = self._ask_hooks(name, value)
+            if reason is not None:
+                return Redacted(reason)
+        for label, check, from_plugin in self._callables:
+            try:
+                keep = check(name, value)
+            except Exception as error:
+                return Redacted(f"{label} raised {type(error).__name__}; left out to be safe")
+            if not keep:
+                placeholder = Redacted if from_plugin else Omitted
+                return placeholder(f"rejected by {label}")
+        return None
 
     def _too_large(self) -> Omitted:
         return Omitted(f"larger than max_capture_size ({self.max_capture_size} bytes)")
@@ -637,8 +687,14 @@ class _ValuesOnly:
     def name_reason(self, name: str) -> None:
         return None
 
+    def name_reason_uncached(self, name: str) -> None:
+        return None
+
     def text_reason(self, text: str) -> str | None:
         return self._rules.text_reason(text)
+
+    def forget(self, text: str) -> None:
+        self._rules.forget(text)
 
     def int_reason(self, value: int) -> str | None:
         return self._rules.int_reason(value)
@@ -681,18 +737,26 @@ class _Scan:
     replace (``fixes``) and which containers need a new copy (``dirty``). Phase two
     (``rebuild``) copies only dirty containers; mutable ones are registered before their
     children are built, so reference cycles point at the copies.
+
+    Without a size limit the container scanners check the common leaves (short strings,
+    small integers, None, floats) inline instead of calling ``visit`` for each.
     """
 
     __slots__ = (
         "actions",
         "budget",
         "built",
+        "check_ints",
         "cycle",
         "dirty",
+        "fast",
         "fixes",
+        "flat",
         "key_info",
+        "keys",
         "paths",
         "prior",
+        "quiet",
         "r",
         "seen",
         "text_reason",
@@ -703,6 +767,12 @@ class _Scan:
     ) -> None:
         self.r = redactor
         self.budget = budget
+        self.fast = budget is None
+        hooks = bool(redactor._leaf_hooks)
+        self.quiet = _QUIET_WITH_HOOKS if hooks else _QUIET
+        self.check_ints = redactor._check_ints or hooks
+        # flat clean dicts and lists inside are checked without the traversal machinery
+        self.flat = redactor._flat_clean if self.fast and redactor._flat_ok else None
         self.seen: dict[int, Any] = {}
         self.fixes: dict[int, dict[Any, Placeholder]] = {}
         self.dirty: set[int] = set()
@@ -712,6 +782,7 @@ class _Scan:
         self.cycle = False
         self.prior = prior
         self.key_info = redactor._key_info
+        self.keys = redactor._keys
         self.text_reason = redactor._text_reason
 
     # phase one ----------------------------------------------------------------------------
@@ -780,14 +851,31 @@ class _Scan:
             return state
         path = (parent, seg_kind, seg)
         self.seen[oid] = _BUSY
-        self.paths[oid] = path
         if self.budget is not None:
             self.spend(_container_overhead(value, kind))
         dirty = _SCANNERS[kind](self, value, path, depth + 1)
         self.seen[oid] = dirty
         if dirty:
             self.dirty.add(oid)
+            self.paths[oid] = path
         return dirty
+
+    def item(
+        self,
+        container: Any,
+        slot: Any,
+        value: Any,
+        parent: Path,
+        seg_kind: int,
+        seg: Any,
+        depth: int,
+    ) -> bool:
+        """Check one item of a container; record a replacement. True when it changes."""
+        result = self.visit(value, parent, seg_kind, seg, depth)
+        if result is True or result is False:
+            return result
+        self.fix(container, slot, result)
+        return True
 
     def fix(self, container: Any, slot: Any, placeholder: Placeholder) -> None:
         fixes = self.fixes.get(id(container))
@@ -796,23 +884,38 @@ class _Scan:
         fixes[slot] = placeholder
 
     def named(
-        self, container: Any, path: Path, seg_kind: int, name: Any, slot: Any, item: Any, depth: int
+        self,
+        container: Any,
+        path: Path,
+        seg_kind: int,
+        name: Any,
+        slot: Any,
+        item: Any,
+        depth: int,
     ) -> bool:
-        """Check a value stored under a name (dict key, attribute, field)."""
+        """Check a value stored under a name (attribute, field)."""
         if type(name) is str:
             if self.budget is not None:
                 self.spend(len(name) + 4)
-            name_reason, _key_reason = self.key_info(name)
-            if name_reason is not None:
-                self.fix(
-                    container, slot, self.replace((path, seg_kind, name), Redacted(name_reason))
-                )
+            info = self.keys.get(name) or self.key_info(name)
+            if info[0] is not None:
+                self.fix(container, slot, self.replace((path, seg_kind, name), Redacted(info[0])))
                 return True
-        result = self.visit(item, path, seg_kind, name, depth)
-        if result is True or result is False:
-            return result
-        self.fix(container, slot, result)
-        return True
+        if self.fast:
+            cls = type(item)
+            if cls is str:
+                reason = self.text_reason(item)
+                if reason is None:
+                    return False
+                placeholder = Redacted(f"value {reason}")
+                self.fix(container, slot, self.replace((path, seg_kind, name), placeholder))
+                return True
+            if cls is int:
+                if not self.check_ints or -_BIG < item < _BIG:
+                    return False
+            elif cls in self.quiet:
+                return False
+        return self.item(container, slot, item, path, seg_kind, name, depth)
 
     def key(self, container: Any, path: Path, key: Any, depth: int, counter: list[int]) -> bool:
         """Check a dict key as a value (an e-mail address used as a key)."""
@@ -921,41 +1024,84 @@ def _container_overhead(value: Any, kind: int) -> int:
 # scanners ---------------------------------------------------------------------------------
 
 
+_CLEAN_NAME: tuple[None, None] = (None, None)
+"""What ``_key_info`` gives for a name that is neither a sensitive name nor value."""
+_QUIET = frozenset({type(None), bool, float})
+_QUIET_WITH_HOOKS = frozenset({type(None), bool})
+_BIG = 10**12  # smaller integers cannot be card numbers
+
+
 def _scan_dict(scan: _Scan, value: Mapping[Any, Any], path: Path, depth: int) -> bool:
     dirty = False
     counter = [0]
+    keys = scan.keys
     key_info = scan.key_info
+    fast = scan.fast
+    quiet = scan.quiet
+    text_reason = scan.text_reason
+    check_ints = scan.check_ints
+    flat = scan.flat if depth < scan.r.max_depth else None
     for key, item in value.items():
         if type(key) is str:
-            if scan.budget is not None:
+            if not fast:
                 scan.spend(len(key) + 4)
-            name_reason, key_reason = key_info(key)
-            if key_reason is not None and scan.key(value, path, key, depth, counter):
-                dirty = True
-            if name_reason is not None:
-                scan.fix(value, key, scan.replace((path, _KEY, key), Redacted(name_reason)))
-                dirty = True
-                continue
+            info = keys.get(key) or key_info(key)
+            if info is not _CLEAN_NAME:
+                name_reason, key_reason = info
+                if key_reason is not None and scan.key(value, path, key, depth, counter):
+                    dirty = True
+                if name_reason is not None:
+                    scan.fix(value, key, scan.replace((path, _KEY, key), Redacted(name_reason)))
+                    dirty = True
+                    continue
         elif scan.key(value, path, key, depth, counter):
             dirty = True
-        result = scan.visit(item, path, _KEY, key, depth)
-        if result is True:
-            dirty = True
-        elif result is not False:
-            scan.fix(value, key, result)
+        if fast:
+            cls = type(item)
+            if cls is str:
+                reason = text_reason(item)
+                if reason is not None:
+                    scan.fix(
+                        value, key, scan.replace((path, _KEY, key), Redacted(f"value {reason}"))
+                    )
+                    dirty = True
+                continue
+            if cls is int:
+                if not check_ints or -_BIG < item < _BIG:
+                    continue
+            elif cls in quiet or (flat is not None and (cls is dict or cls is list) and flat(item)):
+                continue
+        if scan.item(value, key, item, path, _KEY, key, depth):
             dirty = True
     return dirty
 
 
 def _scan_sequence(scan: _Scan, value: Iterable[Any], path: Path, depth: int) -> bool:
     dirty = False
-    visit = scan.visit
+    fast = scan.fast
+    quiet = scan.quiet
+    text_reason = scan.text_reason
+    check_ints = scan.check_ints
+    flat = scan.flat if depth < scan.r.max_depth else None
     for index, item in enumerate(value):
-        result = visit(item, path, _INDEX, index, depth)
-        if result is True:
-            dirty = True
-        elif result is not False:
-            scan.fix(value, index, result)
+        if fast:
+            cls = type(item)
+            if cls is str:
+                reason = text_reason(item)
+                if reason is not None:
+                    scan.fix(
+                        value,
+                        index,
+                        scan.replace((path, _INDEX, index), Redacted(f"value {reason}")),
+                    )
+                    dirty = True
+                continue
+            if cls is int:
+                if not check_ints or -_BIG < item < _BIG:
+                    continue
+            elif cls in quiet or (flat is not None and (cls is dict or cls is list) and flat(item)):
+                continue
+        if scan.item(value, index, item, path, _INDEX, index, depth):
             dirty = True
     return dirty
 

@@ -24,6 +24,7 @@ import builtins
 import contextlib
 import datetime as dt
 import errno
+import heapq
 import os
 import sys
 import threading
@@ -620,11 +621,9 @@ class CaptureStorage:
             return []
         except OSError as error:
             raise self._read_error(error, key, directory) from error
-        suffix = self._suffix
-        suffix_length = len(suffix)
-        names = sorted((name for name in names if looks_like_capture(name, suffix)), reverse=True)
+        suffix_length = len(self._suffix)
         refs: builtins.list[CaptureRef] = []
-        for name in names:
+        for name in self._newest_first(names, limit):
             if limit is not None and len(refs) >= limit:
                 break
             capture_id = name[:-suffix_length]
@@ -641,6 +640,34 @@ class CaptureStorage:
                 )
             )
         return refs
+
+    def _newest_first(self, names: builtins.list[str], limit: int | None) -> builtins.list[str]:
+        """Capture-like names among ``names``, newest first: all, or enough for ``limit``.
+
+        A few newest of many (the loader's common case) are picked without sorting or
+        filtering the whole directory: other files (metadata, temporary files, another
+        backend's captures) rarely sort among the largest names, and when they do the
+        window grows.
+        """
+        suffix = self._suffix
+        if limit is None or limit * 8 >= len(names):
+            chosen = sorted(
+                (name for name in names if looks_like_capture(name, suffix)), reverse=True
+            )
+            return chosen  # the caller stops at the limit, after checking each name
+        suffix_length = len(suffix)
+        window = limit + 8
+        while True:
+            top = heapq.nlargest(window, names)
+            chosen = [
+                name
+                for name in top
+                if looks_like_capture(name, suffix)
+                and parse_capture_id(name[:-suffix_length]) is not None
+            ]
+            if len(chosen) >= limit or window >= len(names):
+                return chosen[:limit]
+            window *= 4
 
     def read(self, ref: CaptureRef) -> CaptureRecord:
         """The record stored at ``ref``.

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from typing import Any
 
 import orjson
-import pluggy
 
 from snapy_core import get_config, get_plugin_manager
 from snapy_core.errors import RecordError
@@ -134,7 +133,7 @@ def _configured_trusted_modules() -> tuple[str, ...]:
 
 
 _default_lock = threading.Lock()
-_default: tuple[pluggy.PluginManager, JSONCodec] | None = None
+_default: tuple[object, JSONCodec] | None = None
 
 
 def default_codec() -> JSONCodec:
