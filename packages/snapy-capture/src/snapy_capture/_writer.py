@@ -126,7 +126,8 @@ def flush(timeout: float | None = None) -> bool:
 
 
 def _flush_at_exit() -> None:
-    if _writer.pending == 0:
+    # an empty queue is not enough: the writer may still be writing the last item it took
+    if _writer._thread is None:
         return
     if not _writer.flush(_writer.exit_timeout):
         with contextlib.suppress(Exception):  # warnings may be errors (-W error)
