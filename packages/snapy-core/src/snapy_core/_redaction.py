@@ -53,7 +53,6 @@ from collections.abc import (
     Iterable,
     Iterator,
     Mapping,
-    MutableMapping,
     Sequence,
 )
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -1220,34 +1219,46 @@ def _shallow_copy(value: Any) -> Any:
 
 
 def _build_dict(scan: _Scan, value: Any, path: Path) -> Any:
-    fixes = scan.fixes.get(id(value), {})
+    # A dict subclass is copied, then rewritten with dict's own methods: its overrides
+    # (which may reach outside the object) are never called on the way.
     if type(value) is dict:
         new: Any = {}
     else:
         new = _shallow_copy(value)
-        if not isinstance(new, MutableMapping):
+        if not isinstance(new, dict):
             raise _CopyFailed
-        new.clear()
+        dict.clear(new)
     scan.built[id(value)] = new
+    for key, item in _rebuilt_pairs(scan, value, path):
+        dict.__setitem__(new, key, item)
+    return new
+
+
+def _build_mapping(scan: _Scan, value: Any, path: Path) -> Any:
+    # Any other mapping (os.environ, a proxy, a database-backed one) is never copied and
+    # changed in place, which could act on the world: it is built anew from the items.
+    new = type(value)(dict(_rebuilt_pairs(scan, value, path)))
+    if not isinstance(new, Mapping):
+        raise _CopyFailed
+    return new
+
+
+def _rebuilt_pairs(scan: _Scan, value: Any, path: Path) -> list[tuple[Any, Any]]:
+    fixes = scan.fixes.get(id(value), {})
     dirty = scan.dirty
     key_fixes = any(type(slot) is tuple and slot[0] is _KEYSLOT for slot in fixes)
+    pairs = []
     for key, item in value.items():
         new_key = fixes.get((_KEYSLOT, key), key) if key_fixes else key
         if new_key is key and id(key) in dirty:
             new_key = scan.rebuild(key, path, _KEY_ITSELF, key)
         if key in fixes:
-            new[new_key] = fixes[key]
+            pairs.append((new_key, fixes[key]))
         elif id(item) in dirty:
-            new[new_key] = scan.rebuild(item, path, _KEY, key)
+            pairs.append((new_key, scan.rebuild(item, path, _KEY, key)))
         else:
-            new[new_key] = item
-    return new
-
-
-def _build_mapping(scan: _Scan, value: Any, path: Path) -> Any:
-    if not isinstance(value, MutableMapping):
-        raise _CopyFailed
-    return _build_dict(scan, value, path)
+            pairs.append((new_key, item))
+    return pairs
 
 
 def _rebuilt_items(scan: _Scan, value: Iterable[Any], path: Path) -> list[Any]:
@@ -1266,11 +1277,13 @@ def _rebuilt_items(scan: _Scan, value: Iterable[Any], path: Path) -> list[Any]:
 def _build_list(scan: _Scan, value: Any, path: Path) -> Any:
     if type(value) is list:
         new: Any = []
-    else:
+    else:  # as for dict subclasses: list's own methods, not the subclass's
         new = _shallow_copy(value)
-        del new[:]
+        if not isinstance(new, list):
+            raise _CopyFailed
+        list.clear(new)
     scan.built[id(value)] = new
-    new.extend(_rebuilt_items(scan, value, path))
+    list.extend(new, _rebuilt_items(scan, value, path))
     return new
 
 
@@ -1279,9 +1292,11 @@ def _build_deque(scan: _Scan, value: Any, path: Path) -> Any:
         new: Any = collections.deque(maxlen=value.maxlen)
     else:
         new = _shallow_copy(value)
-        new.clear()
+        if not isinstance(new, collections.deque):
+            raise _CopyFailed
+        collections.deque.clear(new)
     scan.built[id(value)] = new
-    new.extend(_rebuilt_items(scan, value, path))
+    collections.deque.extend(new, _rebuilt_items(scan, value, path))
     return new
 
 
