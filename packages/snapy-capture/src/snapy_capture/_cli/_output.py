@@ -50,7 +50,15 @@ class Output:
         return _make_console(sys.stderr)
 
     def print(self, *objects: Any, **options: Any) -> None:
-        self.console.print(*objects, **options)
+        console = self.console
+        if console.is_terminal:
+            console.print(*objects, **options)
+            return
+        # into a file or a pipe: without the spaces rich pads table cells with
+        with console.capture() as captured:
+            console.print(*objects, **options)
+        text = captured.get()
+        sys.stdout.write("\n".join(line.rstrip() for line in text.split("\n")))
 
     def json(self, data: Any) -> None:
         """``data`` as indented JSON on standard output."""

@@ -119,12 +119,8 @@ def _about(loaded: Loaded) -> Table:
     grid = _grid()
     grid.add_row("id", record.capture_id or "-")
     grid.add_row("called", format_time(record.timestamp) + " UTC" + _micro(record))
-    location = str(loaded.path) if loaded.path else "-"
-    size = loaded.size()
-    grid.add_row(
-        "file",
-        Text(location) + Text(f"  ({loaded.backend.name}, {format_size(size)})", style="dim"),
-    )
+    grid.add_row("file", str(loaded.path) if loaded.path else "-")
+    grid.add_row("stored", f"{loaded.backend.name} backend, {format_size(loaded.size())}")
     where = [f"thread {meta.thread_name or '?'}"]
     if meta.task_name:
         where.append(f"task {meta.task_name}")
