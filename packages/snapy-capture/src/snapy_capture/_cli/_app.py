@@ -842,6 +842,15 @@ def _run(argv: Sequence[str] | None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("snapy: interrupted\n")
         return 130
+    except Exception as error:
+        if os.environ.get("SNAPY_TRACEBACK"):
+            raise
+        sys.stderr.write(
+            f"snapy: error: unexpected {type(error).__name__}: {error}\n"
+            "  This is a bug in snapy or in a snapy plugin. Run again with SNAPY_TRACEBACK=1 "
+            "to see where it happened, and report it with that output.\n"
+        )
+        return EXIT_FOUND
     if isinstance(result, int):
         return result
     return EXIT_OK
