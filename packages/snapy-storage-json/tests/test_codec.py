@@ -652,6 +652,11 @@ BAD = [
     pytest.param(
         b'{"$datetime": "2024-01-01T00:00:00[../../etc/passwd]"}', "time zone", id="zone-path"
     ),
+    pytest.param(
+        b'{"$datetime": "2024-01-01T00:00:00' + b"[x]" * 100_000 + b'"}',
+        "too many [...] suffixes",
+        id="suffix-chain",
+    ),
     pytest.param(b'{"$timedelta": {"days": 1}}', "integer days", id="bad-timedelta"),
     pytest.param(b'{"$complex": [1]}', "[real, imag]", id="bad-complex"),
     pytest.param(b'{"$uuid": "x"}', "malformed $uuid", id="bad-uuid"),
