@@ -135,9 +135,7 @@ def main() -> int:
         ]
         print(f"  {'':<58} {'wall':>8} {'':>12} {'CPU':>8}")
         for label, seconds, cpu in rows:
-            print(
-                f"  {label:<58} {seconds:6.3f} s  {seconds / floor:4.2f}x floor  {cpu:6.3f} s"
-            )
+            print(f"  {label:<58} {seconds:6.3f} s  {seconds / floor:4.2f}x floor  {cpu:6.3f} s")
         print(
             f"\nlisting itself (list --json minus the floor): {listed_json - floor:.3f} s wall, "
             f"{json_cpu - floor_cpu:.3f} s CPU; target: the whole command well under 2 s"

@@ -816,6 +816,19 @@ def run_pytest(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.slow
 def test_gen_test_writes_a_module_that_runs_and_passes(project_copy: Path) -> None:
     (project_copy / "pytest.ini").write_text("[pytest]\n")  # a project root of its own
+    made = subprocess.run(
+        [sys.executable, "make_captures.py", "notify"],
+        cwd=project_copy,
+        env=environment(SNAP_CAPTURE_DEFAULT_PATH="async-captures"),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    for name in ("send", "batches"):
+        output = f"tests/test_replay_{name}.py"
+        run = snapy("gen-test", name, "-o", output, "-p", "async-captures", cwd=project_copy)
+        assert run.code == 0, run
     for name, output in (
         ("process_order", "tests/test_replay_process_order.py"),
         ("OrderService.refund", "tests/test_replay_refund.py"),
@@ -828,14 +841,17 @@ def test_gen_test_writes_a_module_that_runs_and_passes(project_copy: Path) -> No
     assert "from shop.orders import process_order" in source
     assert '@pytest.mark.snapy_captures("shop.orders.process_order", path=CAPTURES' in source
     assert "# 'payment_token': ...,  # redacted when captured: name matches 'token'" in source
+    tests = project_copy / "tests"
+    assert "asyncio.run(send(*args, **kwargs))" in (tests / "test_replay_send.py").read_text()
+    assert "list(batches(*args, **kwargs))" in (tests / "test_replay_batches.py").read_text()
     method = (project_copy / "tests" / "test_replay_refund.py").read_text()
     assert "def order_service() -> OrderService:" in method
     assert "order_service.refund(*args, **kwargs)" in method
 
     first = run_pytest(project_copy, "tests", "--snapshot-update")
     assert first.returncode == 0, first.stdout + first.stderr
-    assert "6 passed" in first.stdout
-    assert "6 snapshots generated" in first.stdout
+    assert "8 passed" in first.stdout
+    assert "8 snapshots generated" in first.stdout
     snapshot = (
         project_copy / "tests" / "__snapshots__" / "test_replay_process_order.ambr"
     ).read_text()
@@ -844,8 +860,11 @@ def test_gen_test_writes_a_module_that_runs_and_passes(project_copy: Path) -> No
 
     again = run_pytest(project_copy, "tests")
     assert again.returncode == 0, again.stdout + again.stderr
-    assert "6 passed" in again.stdout
-    assert "6 snapshots passed" in again.stdout
+    assert "8 passed" in again.stdout
+    assert "8 snapshots passed" in again.stdout
+    batches = (tests / "__snapshots__" / "test_replay_batches.ambr").read_text()
+    assert "'returned': list([" in batches
+    assert "'characters': 22" in (tests / "__snapshots__" / "test_replay_send.ambr").read_text()
 
     # the generated test is a real regression test: a changed function fails it
     orders = project_copy / "shop" / "orders.py"
@@ -929,3 +948,34 @@ def test_the_one_pass_scan_equals_each_backends_own_listing(project: Path) -> No
     scanned = scan(project / "captures", backends)  # type: ignore[arg-type]
     for backend in backends:
         assert scanned[backend.name] == backend.functions()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="needs a pseudo-terminal")
+def test_prune_shows_a_progress_bar_on_a_terminal(project_copy: Path) -> None:
+    import pty
+
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [str(SNAPY), "prune", "--keep", "1", "-p", "captures"],
+        cwd=project_copy,
+        env=environment(TERM="xterm-256color"),
+        stdin=subprocess.DEVNULL,
+        stdout=terminal,
+        stderr=terminal,
+    )
+    os.close(terminal)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # the other end is closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(controller)
+    assert process.wait(timeout=120) == 0
+    output = b"".join(chunks).decode("utf-8", "replace")
+    assert "pruning" in output  # the progress bar's label, drawn then cleared
+    assert "5/5" in output or "0/5" in output  # functions done / to do
+    assert "Removed 9 captures of 4 functions" in output

@@ -163,7 +163,8 @@ class CaptureStorage:
     written atomically (temporary file + rename; fsync with ``durable=True``), files 0600
     and folders 0700, retention by count (``retention``) and age (``max_age``) applied
     after each write. ``root=None`` is the configured path (``SNAP_CAPTURE_DEFAULT_PATH``);
-    ``retention=None`` / ``max_age=None`` mean no limit.
+    a relative root is made absolute when the store is created (later ``chdir`` calls do not
+    move it). ``retention=None`` / ``max_age=None`` mean no limit.
 
     A subclass gives the encoding by overriding ``serialize_data`` / ``deserialize_data``
     (seed 001's ``JSONCaptureStorage``): they receive / return the record as a dict

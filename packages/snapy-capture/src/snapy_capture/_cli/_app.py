@@ -474,16 +474,15 @@ def stats(function: str | None, path: Path | None, backend: str | None, as_json:
 
     out = Output()
     store = open_store(path, backend)
-    keys = (
-        [store.resolve(function)] if function else [row.function_key for row in store.functions()]
-    )
+    rows = store.functions()
+    keys = [store.resolve(function)] if function else [row.function_key for row in rows]
     if not keys:
         out.note(f"no captures in {store.describe()}.")
+    total = sum(row.count for row in rows if row.function_key in keys)
     collected = []
-    with _progress(out, "reading captures", total=len(keys), enabled=len(keys) > 1) as advance:
+    with _progress(out, "reading captures", total=total, enabled=total > 200) as advance:
         for key in keys:
-            collected.append(collect(store, key))
-            advance(1)
+            collected.append(collect(store, key, advance))
     if as_json:
         out.json({"store": str(store.root), "functions": [to_json(item) for item in collected]})
     else:

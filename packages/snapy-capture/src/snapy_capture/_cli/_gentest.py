@@ -13,7 +13,6 @@ import inspect
 import keyword
 import os
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +35,6 @@ def _import_target(module: str, qualname: str) -> tuple[Any, str | None]:
     Best effort: the module is imported from the current directory as pytest would; a
     failure only means the generated module cannot be checked beforehand.
     """
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
     try:
         owner: Any = importlib.import_module(module)
     except Exception as error:
@@ -59,6 +56,21 @@ def _method_kind(owner: Any, name: str) -> str:
     if isinstance(attribute, classmethod):
         return "class"
     return "instance"
+
+
+def _call_style(owner: Any, name: str) -> str:
+    """``plain``, ``coroutine``, ``generator`` or ``async generator``: how to run a call."""
+    function = inspect.getattr_static(owner, name, None) if owner is not None else None
+    function = getattr(function, "__func__", function)  # staticmethod / classmethod
+    if function is None:
+        return "plain"
+    if inspect.iscoroutinefunction(function):
+        return "coroutine"
+    if inspect.isasyncgenfunction(function):
+        return "async generator"
+    if inspect.isgeneratorfunction(function):
+        return "generator"
+    return "plain"
 
 
 def _required_init_parameters(cls: Any) -> list[str]:
@@ -98,6 +110,7 @@ def render_module(
     command: str,
     method_kind: str,
     init_parameters: list[str] | None,
+    call_style: str = "plain",
     redacted: dict[str, str],
 ) -> str:
     parts = qualname.split(".")
@@ -120,6 +133,8 @@ def render_module(
     add("")
     add("from __future__ import annotations")
     add("")
+    if call_style in ("coroutine", "async generator"):
+        add("import asyncio")
     add("from pathlib import Path")
     add("from typing import Any")
     add("")
@@ -141,6 +156,12 @@ def render_module(
     add("}")
     add('"""Test values replacing captured ones, by parameter name (e.g. redacted secrets)."""')
     add("")
+    if call_style == "async generator":
+        add("")
+        add("async def collect(items: Any) -> list[Any]:")
+        add('    """Every item an async generator yields."""')
+        add("    return [item async for item in items]")
+        add("")
     if method_kind == "instance":
         fixture = _snake(parts[-2])
         add("")
@@ -166,8 +187,14 @@ def render_module(
         fixture = None
     add(f'    """Call {name} with the arguments of one capture: what it returned or raised."""')
     add("    args, kwargs = replay_arguments(capture, overrides=OVERRIDES)")
+    expression = f"{call}(*args, **kwargs)"
+    expression = {
+        "coroutine": f"asyncio.run({expression})",
+        "generator": f"list({expression})",
+        "async generator": f"asyncio.run(collect({expression}))",
+    }.get(call_style, expression)
     add("    try:")
-    add(f'        return {{"returned": {call}(*args, **kwargs)}}')
+    add(f'        return {{"returned": {expression}}}')
     add("    except Exception as error:  # a call that raised when captured raises again")
     add('        return {"raised": type(error).__name__, "message": str(error)}')
     add("")
@@ -220,11 +247,12 @@ def write_test_module(
     if output.suffix != ".py":
         raise UsageProblem(f"-o {output}: the test module must be a .py file.")
 
-    owner, problem = _import_target(module, qualname) if "." in qualname else (None, None)
+    owner, problem = _import_target(module, qualname)
     kind = "instance" if "." in qualname else "function"
     init_parameters: list[str] | None = None
+    name = qualname.rsplit(".", 1)[-1]
     if owner is not None:
-        kind = _method_kind(owner, qualname.rsplit(".", 1)[-1])
+        kind = _method_kind(owner, name)
         if kind == "instance":
             init_parameters = _required_init_parameters(owner)
     relative = os.path.relpath(store.root, output.parent)
@@ -238,6 +266,7 @@ def write_test_module(
         command=command,
         method_kind=kind,
         init_parameters=init_parameters,
+        call_style=_call_style(owner, name),
         redacted=_redacted_arguments(store, function_key),
     )
     compile(source, str(output), "exec")
