@@ -588,6 +588,30 @@ def test_bad_plugin_registration_warns_and_is_ignored(plugin_manager):
     assert redactor.apply([("a", 1)]).values == [1]
 
 
+def test_plugin_may_register_a_filter_class(plugin_manager):
+    class PinFilter(ArgumentFilter):
+        def __init__(self):
+            super().__init__(sensitive_keys=["pin"])
+
+    class NeedsArguments(ArgumentFilter):
+        def __init__(self, level):
+            super().__init__()
+
+    class RegistersClasses:
+        @hookimpl
+        def snapy_register_filters(self, register):
+            register(PinFilter)
+            register(NeedsArguments)
+
+    plugin_manager.register(RegistersClasses(), name="classes")
+    with pytest.warns(PluginWarning, match="filter class NeedsArguments, which cannot be created"):
+        redactor = build_redactor(CaptureConfig())
+    assert redactor.apply([("pin", 1), ("n", 2)]).values == [
+        Redacted("name matches 'pin'"),
+        2,
+    ]
+
+
 class IgnoresInternal:
     calls = 0
 
@@ -676,6 +700,13 @@ def test_redactor_can_be_built_directly():
         4,
     ]
     assert "Redactor" in repr(redactor)
+
+
+def test_names_that_are_not_strings_are_shown_as_text():
+    result = Redactor().apply([(3, "bob@example.com")])  # type: ignore[list-item]
+    assert result.actions == [
+        FilterAction(path="3", action="redacted", reason="value looks like an e-mail address")
+    ]
 
 
 def test_extra_positional_names():
