@@ -73,7 +73,8 @@ class Decoded:
 
 
 class _Frame:
-    __slots__ = ("code", "entry_index", "entry_time", "task", "call_index", "children")
+    __slots__ = ("call_index", "child_exceptions", "children", "code", "entry_index",
+                 "entry_time", "task")
 
     def __init__(self, code: CodeType, entry_index: int, entry_time: float, task: str | None,
                  call_index: int) -> None:
@@ -83,16 +84,17 @@ class _Frame:
         self.task = task
         self.call_index = call_index
         self.children = 0
+        # ids of exceptions that callees propagated into this frame
+        self.child_exceptions: set[int] | None = None
 
 
 class _Thread:
-    __slots__ = ("ident", "index", "last_unwind", "stack")
+    __slots__ = ("ident", "index", "stack")
 
     def __init__(self, index: int, ident: int) -> None:
         self.index = index
         self.ident = ident
         self.stack: list[_Frame] = []
-        self.last_unwind: tuple[int, Any] | None = None
 
 
 class Decoder:
@@ -103,6 +105,7 @@ class Decoder:
         self.dropped = 0
         self.infos: dict[int, CodeInfo] = {}
         self.threads: dict[int, _Thread] = {}
+        self._thread_count = 0
         self.tasks: dict[int, str] = {}
         self.default_task_count = 0
         self.thread_names = {t.ident: t.name for t in threading.enumerate() if t.ident}
@@ -129,9 +132,18 @@ class Decoder:
     def thread(self, ident: int) -> _Thread:
         thread = self.threads.get(ident)
         if thread is None:
-            thread = _Thread(len(self.threads), ident)
+            thread = _Thread(self._thread_count, ident)
+            self._thread_count += 1
             self.threads[ident] = thread
         return thread
+
+    def thread_started(self, ident: int) -> None:
+        """A new thread: a reused identifier must not merge it with a finished thread."""
+        if ident in self.threads:
+            self.threads[ident] = _Thread(self._thread_count, ident)
+            self._thread_count += 1
+            return
+        self.thread(ident)
 
     def task_name(self, task: Any) -> str | None:
         if task is None:
@@ -209,6 +221,10 @@ class Decoder:
                                local_values=local_values, memory=mem)
                 continue
             marker = head
+            if marker == _raw.THREAD_START:
+                self.thread_started(buffer[i + 1])
+                i += 2
+                continue
             code = buffer[i + 1]
             t = buffer[i + 2]
             i += 3
@@ -311,7 +327,6 @@ class Decoder:
             )
         )
         stack.append(_Frame(code, index, t, task_name, index))
-        thread.last_unwind = None
 
     def leave(self, thread: _Thread, code: CodeType, info: CodeInfo, kind: str, t: float, *,
               value: str | None = None, exception: tuple[Any, Any, Any] | None = None,
@@ -331,13 +346,15 @@ class Decoder:
         exc_type = exc_message = None
         if exception is not None:
             exc_type, exc_message, exc_id = exception
-            last = thread.last_unwind
             if exc_id is not None:
-                origin = "propagated" if last is not None and last == (depth + 1, exc_id) \
-                    else "raised"
-            thread.last_unwind = (depth, exc_id)
-        else:
-            thread.last_unwind = None
+                from_callee = frame is not None and frame.child_exceptions is not None \
+                    and exc_id in frame.child_exceptions
+                origin = "propagated" if from_callee else "raised"
+                if stack:
+                    parent = stack[-1]
+                    if parent.child_exceptions is None:
+                        parent.child_exceptions = set()
+                    parent.child_exceptions.add(exc_id)
         if (
             exc_type == "GeneratorExit"
             and frame is not None
@@ -426,8 +443,9 @@ def decode(recordings: Iterable[Recording], catalog: CodeCatalog,
         if recording.stopped_at is not None:
             total += recording.stopped_at - recording.started_at
     dropped += decoder.dropped
-    names = {thread.index: decoder.thread_names.get(ident, f"thread-{thread.index}")
-             for ident, thread in decoder.threads.items()}
+    names = {index: f"thread-{index}" for index in range(decoder._thread_count)}
+    names.update({thread.index: decoder.thread_names.get(ident, f"thread-{thread.index}")
+                  for ident, thread in decoder.threads.items()})
     return Decoded(
         events=decoder.events,
         dropped=dropped,

@@ -91,11 +91,23 @@ class MonitoringEngine:
             self.tools = (record, discovery)
         self.recording.engine = f"{self.name} (tool ids {record} and {discovery})"
         self._build()
+        self._previous_profile: Any = None
+        if self.recording.config.trace_all_threads:
+            self._previous_profile = threading.getprofile()
+            threading.setprofile(self._thread_started)
         try:
             self._install()
         except BaseException:
             self.stop()
             raise
+
+    def _thread_started(self, frame: Any, event: str, arg: Any) -> Any:
+        # threading calls this once, first thing in each new thread: note the thread
+        # (identifiers of finished threads are reused) and get out of the way
+        previous = self._previous_profile
+        sys.setprofile(previous)
+        self.recording.buffer.extend((_raw.THREAD_START, threading.get_ident()))
+        return previous(frame, event, arg) if previous is not None else None
 
     def _holders(self) -> str:
         return ", ".join(
@@ -132,6 +144,8 @@ class MonitoringEngine:
             return
         record, discovery = self.tools
         self.tools = None
+        if self.recording.config.trace_all_threads and threading.getprofile() == self._thread_started:
+            threading.setprofile(self._previous_profile)
         events = _EVENTS
         with _lock:
             for tool in (record, discovery):
@@ -191,6 +205,7 @@ class MonitoringEngine:
 
     def overflow(self) -> None:
         """The slot budget is spent: keep counting events, stop storing them."""
+        self.recording.dropped[0] += 1  # the event that found the budget spent
         if self.recording.overflowed or self.tools is None:
             return
         self.recording.overflowed = True

@@ -91,12 +91,22 @@ class SettraceEngine:
         if recording.config.trace_all_threads:
             self.previous_threading = threading.gettrace()
             for_threads = (
-                installed if self.previous_threading is None
+                functions["on_call"] if self.previous_threading is None
                 else chain(self.previous_threading, functions["on_call"],
                            recording.config.enable_line_tracing)
             )
-            self.thread_function = for_threads
-            threading.settrace(for_threads)
+            buffer = recording.buffer
+
+            def thread_started(frame: Any, event: str, arg: Any) -> Any:
+                # first call in a new thread: note the thread (identifiers of finished
+                # threads are reused), then trace as usual
+                buffer.extend((_raw.THREAD_START, threading.get_ident()))
+                sys.settrace(for_threads)
+                return for_threads(frame, event, arg)
+
+            thread_started._snapy_trace = True  # type: ignore[attr-defined]
+            self.thread_function = thread_started
+            threading.settrace(thread_started)
         sys.settrace(installed)
 
     def stop(self) -> None:

@@ -12,6 +12,8 @@ trigger collections. The record layouts (``[...]`` slots depend on the :class:`L
 * yield:   ``YIELD, code, t, [thread], [value], [locals], [memory]``
 * unwind:  ``UNWIND, code, t, [thread], exc_type, exc_message, exc_id, [locals], [memory]``
 * line:    ``LINE, code, t, [thread], line_number``
+* thread:  ``THREAD_START, thread`` (all-threads tracing: a thread started; its identifier
+  may be one a finished thread had)
 
 ``t`` is ``time.perf_counter()``; calls and returns, by far the most frequent records,
 carry no marker: a code object starts them and the sign of ``t`` tells them apart. The
@@ -32,6 +34,7 @@ THROW = 2
 YIELD = 3
 UNWIND = 4
 LINE = 5
+THREAD_START = 6
 
 CO_VARARGS = 0x04
 CO_VARKEYWORDS = 0x08
@@ -95,6 +98,7 @@ __all__ = [
     "LINE",
     "RESUME",
     "SUSPENDABLE_FLAGS",
+    "THREAD_START",
     "THROW",
     "UNWIND",
     "YIELD",
