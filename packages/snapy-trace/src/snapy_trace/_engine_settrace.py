@@ -12,8 +12,9 @@ The decision per frame is made on ``co_filename`` (a string whose hash is cached
 on the code object (hashing a code object walks its contents).
 
 How an exit is told apart, from the instruction the frame stopped at: ``RETURN_VALUE``
-is a return, ``YIELD_VALUE`` (and 3.10's ``YIELD_FROM``) a suspension, anything else an
-exception propagating out, whose object the preceding ``exception`` event gave. A
+(``RETURN_CONST``) is a return, ``YIELD_VALUE`` (3.10: before ``YIELD_FROM``; 3.13: the
+``RESUME`` right after it) a suspension, anything else an exception propagating out,
+whose object the preceding ``exception`` event gave. A
 suspension right where an exception was thrown in (``generator.throw`` / ``close``) with
 no value is that exception propagating out.
 
@@ -38,6 +39,16 @@ YIELD_OPS = frozenset(_OP[name] for name in ("YIELD_VALUE",) if name in _OP)
 YIELD_FROM = _OP.get("YIELD_FROM", -1)
 RESUME_OP = _OP.get("RESUME", -1)
 _SKIP_COMPREHENSIONS = sys.version_info < (3, 12)
+
+
+def is_yield(code: bytes, op: int, lasti: int) -> bool:
+    """Did a frame that stopped at ``lasti`` (opcode ``op``) suspend?"""
+    if op in YIELD_OPS:
+        return True
+    if YIELD_FROM >= 0:  # 3.10: a suspended "yield from" / await re-runs YIELD_FROM
+        return lasti + 2 < len(code) and code[lasti + 2] == YIELD_FROM
+    # 3.13: the frame already stands on the RESUME after its YIELD_VALUE
+    return op == RESUME_OP and lasti >= 2 and code[lasti - 2] in YIELD_OPS
 
 
 def is_resume(frame: Any) -> bool:
@@ -178,6 +189,7 @@ class SettraceEngine:
             overflow=self.overflow,
             dropped=recording.dropped,
             is_resume=is_resume,
+            is_yield=is_yield,
             SUSPENDABLE=_raw.SUSPENDABLE_FLAGS,
             COMPREHENSIONS=_raw.COMPREHENSIONS,
             RETURN_OPS=RETURN_OPS,
@@ -273,8 +285,7 @@ def _local_source(s: Snippets) -> str:
         "        value = arg\n"
         "        if op in RETURN_OPS:\n"
         f"            buf += (code, -t, {s.tid}{value}{locals_slot}{s.mem})\n"
-        "        elif (op in YIELD_OPS or (YIELD_FROM >= 0 and lasti + 2 < len(code.co_code)\n"
-        "                and code.co_code[lasti + 2] == YIELD_FROM)) and (\n"
+        "        elif is_yield(code.co_code, op, lasti) and (\n"
         "                pend is None or pend[0] != lasti or arg is not None):\n"
         f"            buf += (YIELD, code, t, {s.tid}{value}{locals_slot}{s.mem})\n"
         "        elif pend is None:\n"
