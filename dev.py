@@ -46,8 +46,15 @@ def ensure_hatch() -> Path:
     say(f"creating {VENV.relative_to(ROOT)} with {HATCH_REQUIREMENT} (first run only)")
     venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
     subprocess.run(
-        [str(venv_bin("python")), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         HATCH_REQUIREMENT],
+        [
+            str(venv_bin("python")),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            HATCH_REQUIREMENT,
+        ],
         check=True,
     )
     stamp.write_text(HATCH_REQUIREMENT)
@@ -111,8 +118,12 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("task", choices=["demo", "test", "lint", "bench"])
-    parser.add_argument("--python", action="append", choices=PYTHONS,
-                        help="interpreter(s) to test on (default: all four)")
+    parser.add_argument(
+        "--python",
+        action="append",
+        choices=PYTHONS,
+        help="interpreter(s) to test on (default: all four)",
+    )
     argv = sys.argv[1:] if argv is None else argv
     rest: list[str] = []
     if "--" in argv:  # everything after -- goes to pytest / the demo
@@ -125,8 +136,11 @@ def main(argv: list[str] | None = None) -> int:
     missing = [version for version in wanted if version not in interpreters]
     if missing:
         say(
-            "missing interpreter(s): " + ", ".join(f"python{v}" for v in missing)
-            + ". Install them (e.g. `pyenv install " + " ".join(missing) + "`) or choose others"
+            "missing interpreter(s): "
+            + ", ".join(f"python{v}" for v in missing)
+            + ". Install them (e.g. `pyenv install "
+            + " ".join(missing)
+            + "`) or choose others"
             " with --python."
         )
         return 2

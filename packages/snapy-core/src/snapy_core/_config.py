@@ -54,6 +54,10 @@ _NO_LIMIT = {"none", "unlimited", "all", "off", "never"}
 class _Invalid(ValueError):
     """A value does not have one of the accepted forms."""
 
+    def __init__(self, value: object) -> None:
+        super().__init__(f"invalid value {value!r}")
+        self.value = value
+
 
 def _parse_bool(value: Any) -> bool:
     if isinstance(value, bool):
@@ -115,8 +119,19 @@ def parse_duration(value: Any) -> dt.timedelta | None:
     raise _Invalid(value)
 
 
-_SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024**2, "mb": 1024**2,
-               "mib": 1024**2, "g": 1024**3, "gb": 1024**3, "gib": 1024**3}
+_SIZE_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 1024,
+    "kb": 1024,
+    "kib": 1024,
+    "m": 1024**2,
+    "mb": 1024**2,
+    "mib": 1024**2,
+    "g": 1024**3,
+    "gb": 1024**3,
+    "gib": 1024**3,
+}
 
 
 def parse_size(value: Any) -> int | None:
@@ -217,41 +232,116 @@ class _Setting:
 _SETTINGS: tuple[_Setting, ...] = (
     _Setting("enabled", "ENABLED", _parse_bool, "1/0, true/false, yes/no, on/off", True),
     _Setting("path", "DEFAULT_PATH", _parse_path, "a directory path", DEFAULT_PATH),
-    _Setting("retention", "DEFAULT_RETENTION", _parse_retention,
-             "a whole number >= 1, or 'unlimited'", 10, production=1),
-    _Setting("max_age", "MAX_AGE", parse_duration,
-             "a duration like 7d, 12h, 1d12h, 90m or 3600 (seconds), or 'none'", None),
-    _Setting("ignore_args", "IGNORE_ARGS", _parse_names,
-             "comma-separated argument names, e.g. password,card_number", (), union=True),
-    _Setting("production_mode", "PRODUCTION_MODE", _parse_bool,
-             "1/0, true/false, yes/no, on/off", False),
-    _Setting("minimal_capture", "MINIMAL", _parse_bool, "1/0, true/false, yes/no, on/off",
-             False, production=True),
+    _Setting(
+        "retention",
+        "DEFAULT_RETENTION",
+        _parse_retention,
+        "a whole number >= 1, or 'unlimited'",
+        10,
+        production=1,
+    ),
+    _Setting(
+        "max_age",
+        "MAX_AGE",
+        parse_duration,
+        "a duration like 7d, 12h, 1d12h, 90m or 3600 (seconds), or 'none'",
+        None,
+    ),
+    _Setting(
+        "ignore_args",
+        "IGNORE_ARGS",
+        _parse_names,
+        "comma-separated argument names, e.g. password,card_number",
+        (),
+        union=True,
+    ),
+    _Setting(
+        "production_mode", "PRODUCTION_MODE", _parse_bool, "1/0, true/false, yes/no, on/off", False
+    ),
+    _Setting(
+        "minimal_capture",
+        "MINIMAL",
+        _parse_bool,
+        "1/0, true/false, yes/no, on/off",
+        False,
+        production=True,
+    ),
     _Setting("full_capture", "FULL", _parse_bool, "1/0, true/false, yes/no, on/off", False),
     _Setting("debug_mode", "DEBUG", _parse_bool, "1/0, true/false, yes/no, on/off", False),
-    _Setting("ignore_large_objects", "IGNORE_LARGE_OBJECTS", _parse_bool,
-             "1/0, true/false, yes/no, on/off", False, production=True),
-    _Setting("max_capture_size", "MAX_SIZE", parse_size,
-             "a size in bytes like 1024, 1KB, 64KiB, 2MB, or 'none'", None, production=1024),
-    _Setting("sample_rate", "SAMPLE_RATE", _parse_rate,
-             "a number from 0 to 1, or a percentage like 10%", 1.0),
-    _Setting("backend", "BACKEND", _parse_backend,
-             "a storage backend name such as json or pickle", "json"),
+    _Setting(
+        "ignore_large_objects",
+        "IGNORE_LARGE_OBJECTS",
+        _parse_bool,
+        "1/0, true/false, yes/no, on/off",
+        False,
+        production=True,
+    ),
+    _Setting(
+        "max_capture_size",
+        "MAX_SIZE",
+        parse_size,
+        "a size in bytes like 1024, 1KB, 64KiB, 2MB, or 'none'",
+        None,
+        production=1024,
+    ),
+    _Setting(
+        "sample_rate",
+        "SAMPLE_RATE",
+        _parse_rate,
+        "a number from 0 to 1, or a percentage like 10%",
+        1.0,
+    ),
+    _Setting(
+        "backend",
+        "BACKEND",
+        _parse_backend,
+        "a storage backend name such as json or pickle",
+        "json",
+    ),
     _Setting("capture_result", "RESULT", _parse_bool, "1/0, true/false, yes/no, on/off", False),
-    _Setting("async_storage", "ASYNC_STORAGE", _parse_bool,
-             "1/0, true/false, yes/no, on/off", False),
-    _Setting("lazy_serialization", "LAZY_SERIALIZATION", _parse_bool,
-             "1/0, true/false, yes/no, on/off", False),
+    _Setting(
+        "async_storage", "ASYNC_STORAGE", _parse_bool, "1/0, true/false, yes/no, on/off", False
+    ),
+    _Setting(
+        "lazy_serialization",
+        "LAZY_SERIALIZATION",
+        _parse_bool,
+        "1/0, true/false, yes/no, on/off",
+        False,
+    ),
     _Setting("durable", "DURABLE", _parse_bool, "1/0, true/false, yes/no, on/off", False),
-    _Setting("trusted_modules", "TRUSTED_MODULES", _parse_names,
-             "comma-separated module names, e.g. myapp,shared.models", (), union=True),
-    _Setting("redaction", "REDACTION", _parse_redaction, "'default' or 'strict'", "default",
-             production="strict"),
-    _Setting("capture_recursive_calls", "RECURSIVE", _parse_bool,
-             "1/0, true/false, yes/no, on/off", False),
+    _Setting(
+        "trusted_modules",
+        "TRUSTED_MODULES",
+        _parse_names,
+        "comma-separated module names, e.g. myapp,shared.models",
+        (),
+        union=True,
+    ),
+    _Setting(
+        "redaction",
+        "REDACTION",
+        _parse_redaction,
+        "'default' or 'strict'",
+        "default",
+        production="strict",
+    ),
+    _Setting(
+        "capture_recursive_calls",
+        "RECURSIVE",
+        _parse_bool,
+        "1/0, true/false, yes/no, on/off",
+        False,
+    ),
     _Setting("custom_filter", None, _parse_filter, "an ArgumentFilter instance or None", None),
-    _Setting("custom_filters", None, _parse_callables,
-             "a list of callables (arg_name, arg_value) -> bool", (), union=True),
+    _Setting(
+        "custom_filters",
+        None,
+        _parse_callables,
+        "a list of callables (arg_name, arg_value) -> bool",
+        (),
+        union=True,
+    ),
 )
 _BY_NAME = {setting.name: setting for setting in _SETTINGS}
 ENVIRONMENT_VARIABLES = {
@@ -308,7 +398,7 @@ class CaptureConfig:
 
     def __init__(self, **settings: Any) -> None:
         values = _normalize_settings(settings, where="CaptureConfig")
-        self.__attrs_init__(**values, explicit=frozenset(values))  # type: ignore[attr-defined]
+        self.__attrs_init__(**values, explicit=frozenset(values))
 
     @property
     def default_retention(self) -> int | None:
@@ -419,7 +509,7 @@ def resolve_config(
     arguments: Mapping[str, Any] | None = None,
     *,
     environ: Mapping[str, str] | None = None,
-    global_config: CaptureConfig | None | object = attrs.NOTHING,
+    global_config: CaptureConfig | object | None = attrs.NOTHING,
     argument_label: str = "argument",
 ) -> ResolvedConfig:
     """Resolve every setting and remember where each value came from.
@@ -439,11 +529,21 @@ def resolve_config(
         else {}
     )
     layers: list[tuple[Source, dict[str, Any], dict[str, str]]] = [
-        (Source.ARGUMENT, args, {name: f"{argument_label}: {name}={args[name]!r}" for name in args}),
-        (Source.ENVIRONMENT, {n: v for n, (v, _) in env_values.items()},
-         {n: detail for n, (_, detail) in env_values.items()}),
-        (Source.GLOBAL, global_values,
-         {name: f"set_global_config(CaptureConfig({name}=...))" for name in global_values}),
+        (
+            Source.ARGUMENT,
+            args,
+            {name: f"{argument_label}: {name}={args[name]!r}" for name in args},
+        ),
+        (
+            Source.ENVIRONMENT,
+            {n: v for n, (v, _) in env_values.items()},
+            {n: detail for n, (_, detail) in env_values.items()},
+        ),
+        (
+            Source.GLOBAL,
+            global_values,
+            {name: f"set_global_config(CaptureConfig({name}=...))" for name in global_values},
+        ),
     ]
 
     def pick(name: str) -> ConfigValue | None:
@@ -460,14 +560,16 @@ def resolve_config(
         if setting.union:
             merged: list[Any] = []
             origins: list[str] = []
-            for source, values, details in layers:
-                if setting.name in values and values[setting.name]:
+            for _source, values, details in layers:
+                if values.get(setting.name):
                     merged.extend(values[setting.name])
                     origins.append(details[setting.name])
             if origins:
                 # order-preserving union; callables are kept even when equal
-                value = tuple(merged) if setting.name == "custom_filters" else tuple(
-                    dict.fromkeys(merged)
+                value = (
+                    tuple(merged)
+                    if setting.name == "custom_filters"
+                    else tuple(dict.fromkeys(merged))
                 )
                 first = next(source for source, values, _ in layers if values.get(setting.name))
                 chosen = ConfigValue(setting.name, value, first, " + ".join(origins))
@@ -484,15 +586,23 @@ def resolve_config(
             else:
                 chosen = ConfigValue(setting.name, setting.default, Source.DEFAULT)
         if production_on and setting.name == "redaction" and chosen.value != "strict":
-            chosen = ConfigValue("redaction", "strict", Source.PRODUCTION,
-                                 f"production_mode forces strict redaction (ignored {chosen.detail})")
+            chosen = ConfigValue(
+                "redaction",
+                "strict",
+                Source.PRODUCTION,
+                f"production_mode forces strict redaction (ignored {chosen.detail})",
+            )
         if production_on and setting.name == "full_capture" and chosen.value:
-            chosen = ConfigValue("full_capture", False, Source.PRODUCTION,
-                                 f"production_mode turns full_capture off (ignored {chosen.detail})")
+            chosen = ConfigValue(
+                "full_capture",
+                False,
+                Source.PRODUCTION,
+                f"production_mode turns full_capture off (ignored {chosen.detail})",
+            )
         resolved[setting.name] = chosen.value
         explained.append(chosen)
     config = CaptureConfig.__new__(CaptureConfig)
-    config.__attrs_init__(  # type: ignore[attr-defined]
+    config.__attrs_init__(
         **resolved,
         explicit=frozenset(v.name for v in explained if v.source is not Source.DEFAULT),
     )
@@ -524,8 +634,10 @@ def _read_environment(
             problems.append(message)
             _warn_once(variable, raw, message)
     unknown = sorted(
-        key for key in environ
-        if key.startswith(ENV_PREFIX) and key not in ENVIRONMENT_VARIABLES
+        key
+        for key in environ
+        if key.startswith(ENV_PREFIX)
+        and key not in ENVIRONMENT_VARIABLES
         and key not in _OTHER_VARIABLES
     )
     for variable in unknown:

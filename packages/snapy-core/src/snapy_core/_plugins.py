@@ -17,6 +17,7 @@ else keeps working. ``plugin_failures()`` lists them (``snapy doctor`` shows it)
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import threading
@@ -124,7 +125,10 @@ def _build_manager() -> pluggy.PluginManager:
         ):
             _plugins.append(
                 PluginInfo(
-                    entry_point.name, dist_name, dist_version, "disabled",
+                    entry_point.name,
+                    dist_name,
+                    dist_version,
+                    "disabled",
                     "listed in SNAPY_DISABLED_PLUGINS",
                 )
             )
@@ -132,7 +136,10 @@ def _build_manager() -> pluggy.PluginManager:
         if not autoload and _normalize(dist_name or "") not in FIRST_PARTY_DISTRIBUTIONS:
             _plugins.append(
                 PluginInfo(
-                    entry_point.name, dist_name, dist_version, "disabled",
+                    entry_point.name,
+                    dist_name,
+                    dist_version,
+                    "disabled",
                     "SNAPY_DISABLE_PLUGIN_AUTOLOAD is set; name it in SNAPY_PLUGINS to load it",
                 )
             )
@@ -143,7 +150,11 @@ def _build_manager() -> pluggy.PluginManager:
         if manager.has_plugin(module_name):
             continue
         _load(
-            manager, module_name, None, None, lambda name=module_name: importlib.import_module(name)
+            manager,
+            module_name,
+            None,
+            None,
+            functools.partial(importlib.import_module, module_name),
         )
 
     from ._config import get_config
@@ -160,10 +171,11 @@ def _build_manager() -> pluggy.PluginManager:
 
 
 def _entry_points() -> Iterable[metadata.EntryPoint]:
-    return sorted(
-        metadata.entry_points(group=ENTRY_POINT_GROUP),
-        key=lambda ep: (ep.dist.metadata["Name"] if getattr(ep, "dist", None) else "", ep.name),
-    )
+    def order(entry_point: metadata.EntryPoint) -> tuple[str, str]:
+        dist = entry_point.dist
+        return (dist.metadata["Name"] if dist is not None else "", entry_point.name)
+
+    return sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=order)
 
 
 def _dist_version(name: str) -> str | None:
@@ -244,14 +256,18 @@ def collect_registrations(hook_name: str) -> list[Registration]:
         manager = get_plugin_manager()
         caller = getattr(manager.hook, hook_name)
         registrations: list[Registration] = []
-        # Later registrations win in the consumers, so call built-ins first: pluggy
-        # calls the most recently registered plugin first, hence the reversal.
-        for impl in reversed(caller.get_hookimpls()):
+        # get_hookimpls() lists plugins in registration order (built-ins first), so a
+        # later plugin's registration of the same name overrides an earlier one.
+        for impl in caller.get_hookimpls():
             plugin_name = manager.get_name(impl.plugin) or repr(impl.plugin)
             mine: list[Registration] = []
 
-            def register(*args: Any, _plugin: str = plugin_name, _into: list[Registration] = mine,
-                         **kwargs: Any) -> None:
+            def register(
+                *args: Any,
+                _plugin: str = plugin_name,
+                _into: list[Registration] = mine,
+                **kwargs: Any,
+            ) -> None:
                 _into.append(Registration(_plugin, args, kwargs))
 
             try:

@@ -113,7 +113,7 @@ class CaptureRecord:
 
     def named_arguments(self) -> dict[str, Any]:
         """Every argument by parameter name: positional ones first, then keywords."""
-        named = dict(zip(self.arg_names, self.args))
+        named = dict(zip(self.arg_names, self.args, strict=False))
         for position, value in enumerate(self.args[len(self.arg_names) :], len(self.arg_names)):
             named[f"*args[{position}]"] = value
         named.update(self.kwargs)
@@ -202,9 +202,7 @@ def record_to_primitive(record: CaptureRecord) -> dict[str, Any]:
 
 
 _REQUIRED = tuple(
-    field.name
-    for field in attrs.fields(CaptureRecord)
-    if field.default is attrs.NOTHING
+    field.name for field in attrs.fields(CaptureRecord) if field.default is attrs.NOTHING
 )
 
 

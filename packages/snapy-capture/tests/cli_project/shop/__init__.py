@@ -1,0 +1,1 @@
+"""A tiny shop whose functions are captured (test application of the snapy command)."""
