@@ -543,6 +543,9 @@ class CaptureHandle:
         start = time.perf_counter_ns() if profilers else 0
         pending = None
         stage = "reading the arguments"
+        if self.async_storage and get_writer().is_full():
+            self._dropped(profilers)  # before copying anything: overload stays cheap
+            return None
         try:
             if self.skip_first:
                 args = args[1:]
@@ -670,8 +673,11 @@ class CaptureHandle:
         if get_writer().submit(self, pending):
             self.stats.captured += 1
             return
+        self._dropped(pending.profilers)
+
+    def _dropped(self, profilers: Sequence[Any]) -> None:
         self.stats.dropped += 1
-        for profiler in pending.profilers:
+        for profiler in profilers:
             profiler.add(self.function_key, dropped=1)
         self._warn(
             "dropped",
