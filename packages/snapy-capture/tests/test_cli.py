@@ -979,3 +979,49 @@ def test_prune_shows_a_progress_bar_on_a_terminal(project_copy: Path) -> None:
     assert "pruning" in output  # the progress bar's label, drawn then cleared
     assert "5/5" in output or "0/5" in output  # functions done / to do
     assert "Removed 9 captures of 4 functions" in output
+
+
+BUGGY_PLUGIN = """
+from snapy_core import CaptureStorage, hookimpl
+
+
+class BuggyStorage(CaptureStorage):
+    name = "buggy"
+    extension = "bug"
+
+    def functions(self):
+        raise RuntimeError("the buggy backend has a bug")
+
+
+@hookimpl
+def snapy_register_storage_backends(register):
+    register("buggy", BuggyStorage)
+"""
+
+
+def test_a_bug_in_a_plugin_is_reported_without_a_traceback_unless_asked(project: Path) -> None:
+    plugins = project.parent / "buggy-plugin"
+    plugins.mkdir(exist_ok=True)
+    (plugins / "snapy_buggy_backend.py").write_text(BUGGY_PLUGIN)
+    env = {
+        "SNAPY_PLUGINS": "snapy_buggy_backend",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(plugins), os.environ.get("PYTHONPATH")])),
+    }
+
+    run = snapy("list", "--backend", "buggy", "-p", "captures", cwd=project, **env)
+
+    assert run.code == 1
+    assert "unexpected RuntimeError: the buggy backend has a bug" in run.err
+    assert "SNAPY_TRACEBACK=1" in run.err
+
+    result = subprocess.run(
+        [str(SNAPY), "list", "--backend", "buggy", "-p", "captures"],
+        cwd=project,
+        env=environment(SNAPY_TRACEBACK="1", **env),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "Traceback" in result.stderr
+    assert "in functions" in result.stderr

@@ -252,7 +252,7 @@ class Store:
     def _not_found(self, name: str, keys: list[str]) -> tuple[str, str]:
         where = f"{self.root} ({self.origin}; backends: {', '.join(self.backend_names)})"
         if not keys:
-            hint = self._unclaimed_hint() or (
+            hint = self.unclaimed_hint() or (
                 "Pass --path with the directory your captures are written to."
             )
             return f"no captures of {name!r}: the store {where} holds no captures.", hint
@@ -267,7 +267,7 @@ class Store:
             return message, "Did you mean: " + ", ".join(near) + "? (`snapy list` shows them all)"
         return message, "`snapy list` shows the functions that have captures."
 
-    def _unclaimed_hint(self) -> str | None:
+    def unclaimed_hint(self) -> str | None:
         unclaimed = self.unclaimed_captures()
         if not unclaimed:
             return None
