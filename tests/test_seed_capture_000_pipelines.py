@@ -21,7 +21,6 @@ from typing import Any
 
 import pytest
 
-import snapy_testing
 from snapy_capture import (
     add_search_path,
     flush,
@@ -29,9 +28,6 @@ from snapy_capture import (
     redirect_captures,
     remove_search_path,
 )
-
-if not hasattr(snapy_testing, "FunctionTracer"):  # INTERIM: until snapy-trace lands on main
-    pytest.skip("snapy-trace's FunctionTracer has not landed yet", allow_module_level=True)
 from snapy_testing import FunctionTracer
 
 # scaffolding: the application class, imported by the fixture below (its module imports
