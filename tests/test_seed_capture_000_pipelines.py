@@ -8,7 +8,10 @@ a temporary store standing for the production one), the working directory (so th
 file path is the same on every run), and ``_identify_bottlenecks`` (named, not defined).
 
 The seed's module imports pandas (without using it), which the test environment does not
-install: the test is skipped, naming pandas, where it is absent.
+install: the test is skipped, naming pandas, where it is absent. With pandas installed its
+syrupy snapshot is written on the first run with ``--snapshot-update`` and checked on the
+next ones; it is not committed (a committed snapshot of a skipped test would be reported
+as unused and fail the run).
 """
 
 from __future__ import annotations
