@@ -225,6 +225,14 @@ def test_list_of_a_missing_store_says_where_it_looked(tmp_path: Path, cli: Any) 
     assert run.out == ""
 
 
+def test_a_missing_default_store_points_at_the_stores_nearby(project: Path, cli: Any) -> None:
+    run = cli("show", "process_order", cwd=project)  # no --path: .snapy/captures
+
+    assert run.code == 1
+    assert "Capture stores found here: captures." in run.err
+    assert "--path captures" in run.err
+
+
 def test_list_of_an_empty_store_is_not_an_error(tmp_path: Path, cli: Any) -> None:
     (tmp_path / "empty").mkdir()
     run = cli("list", "--path", "empty", cwd=tmp_path)
