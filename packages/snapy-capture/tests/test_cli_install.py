@@ -144,9 +144,12 @@ def test_a_short_session_in_a_fresh_install(fresh: Path, tmp_path: Path) -> None
     assert [(f["function"], f["count"]) for f in listing["functions"]] == [("shop.checkout", 3)]
     assert "shop.checkout" in run("list")
     shown = run("show", "checkout")
-    assert "'bob'" in shown and "<redacted: name matches 'token'>" in shown
+    assert "'bob'" in shown
+    assert "<redacted: name matches 'token'>" in shown
     assert "tok_3" not in shown
-    assert "lines[1]: added Line(sku='B', quantity=2)" in run("diff", "checkout", "-i", "2", "1", expect=1)
+    assert "lines[1]: added Line(sku='B', quantity=2)" in run(
+        "diff", "checkout", "-i", "2", "1", expect=1
+    )
     stats = json.loads(run("stats", "checkout", "--json"))["functions"][0]
     assert stats["redacted"] == {"card_token": 3}
     assert "Exported 3 of 3" in run("export", "checkout", "--to", "review")

@@ -323,3 +323,71 @@ def test_missing_trace_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     code, _, err = show(tmp_path / "nope.json", capsys=capsys)
     assert code == 1
     assert "does not exist" in err
+
+
+WORK = """
+def parse(text):
+    return int(text)
+
+
+def load(lines):
+    return [parse(line) for line in lines]
+
+
+def save(values):
+    raise OSError("disk full")
+
+
+def main():
+    values = load(["1", "2"])
+    try:
+        save(values)
+    except OSError:
+        pass
+    return values
+"""
+
+TRACE_IT = """
+from snapy_trace import FunctionTracer, TracerConfig
+
+import work
+
+config = TracerConfig(sinks=["jsonl:trace.jsonl", "chrome:trace.json"])
+with FunctionTracer(filter_modules=["work"], config=config):
+    work.main()
+"""
+
+
+def test_trace_files_written_by_snapy_trace(tmp_path: Path) -> None:
+    (tmp_path / "work.py").write_text(WORK)
+    subprocess.run([sys.executable, "-c", TRACE_IT], cwd=tmp_path, check=True, timeout=120)
+
+    trees = {}
+    for name in ("trace.jsonl", "trace.json"):
+        result = subprocess.run(
+            [str(SNAPY), "trace", "show", name, "--json", "--no-durations"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        (thread,) = json.loads(result.stdout)["threads"]
+        trees[name] = thread["calls"]
+
+    def shape(calls: list[dict[str, object]]) -> list[object]:
+        return [
+            (
+                str(call["name"]).rsplit(".", 1)[-1],
+                call.get("count", 1),
+                "error" in call,
+                shape(call.get("children", [])),
+            )  # type: ignore[arg-type]
+            for call in calls
+        ]
+
+    expected = [
+        ("main", 1, False, [("load", 1, False, [("parse", 2, False, [])]), ("save", 1, True, [])])
+    ]
+    assert shape(trees["trace.jsonl"]) == expected
+    assert shape(trees["trace.json"]) == expected

@@ -305,3 +305,22 @@ def test_strict_filter():
     assert strict.sensitive_name_reason("max_tokens") == "name matches 'token'"
     assert strict.value_reason("GB82WEST12345698765432") == "value looks like an IBAN"
     assert ArgumentFilter().value_reason("GB82WEST12345698765432") is None
+
+
+def test_seed_style_substring_code_works_with_the_default_list():
+    class Substrings(ArgumentFilter):
+        def should_capture_arg(self, arg_name, arg_value):
+            if any(sensitive in arg_name.lower() for sensitive in self.sensitive_keys):
+                return False
+            return super().should_capture_arg(arg_name, arg_value)
+
+    redactor = build_redactor(CaptureConfig(custom_filter=Substrings()), plugins=False)
+    values = redactor.apply([("monkey", 1), ("page", 2)]).values
+    assert values == [Redacted("rejected by Substrings.should_capture_arg"), 2]
+
+
+def test_replacing_a_rule_by_one_of_another_kind_takes_effect():
+    check = ArgumentFilter(sensitive_keys=[NameRule.exact("key")])
+    assert check.sensitive_name_reason("cache_key") is None
+    check.sensitive_keys[0] = NameRule.word("key")  # equal as strings, not as rules
+    assert check.sensitive_name_reason("cache_key") == "name matches 'key'"

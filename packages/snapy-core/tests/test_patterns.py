@@ -380,3 +380,21 @@ def test_long_inputs_stay_linear():
     ):
         default_values.reason(text)
         strict_values.reason(text)
+
+
+def test_rules_are_the_strings_they_were_written_as():
+    import copy
+    import pickle
+
+    assert "password" in SENSITIVE_PATTERNS
+    assert "key" in SENSITIVE_PATTERNS
+    assert ", ".join(SENSITIVE_PATTERNS).startswith("password, passwd")
+    rule = NameRule.exact("key")
+    assert rule == "key"
+    for clone in (copy.copy(rule), copy.deepcopy(rule), pickle.loads(pickle.dumps(rule))):
+        assert clone.kind == "exact"
+        assert clone.identity == rule.identity
+    regex = NameRule.regex(r"^x_")
+    assert pickle.loads(pickle.dumps(regex)).matches("X_Y")
+    with pytest.raises(ValueError, match="unknown name rule kind"):
+        NameRule("x", "fuzzy")  # type: ignore[arg-type]

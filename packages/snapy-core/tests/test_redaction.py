@@ -1,6 +1,7 @@
 import collections
 import copy
 import dataclasses
+import os
 import socket
 import threading
 import typing
@@ -213,18 +214,48 @@ def test_deep_secret_is_caught_like_a_top_level_one():
     assert "hunter2" not in repr(result)
 
 
-def test_mapping_proxy_cannot_be_copied_and_is_redacted_whole():
+def test_other_mappings_are_built_anew_never_changed_in_place(monkeypatch):
     result = redact(("config", {"inner": MappingProxyType({"password": "x", "a": 1})}))
-    assert result.values == [
-        {
-            "inner": Redacted(
-                "mappingproxy could not be copied to redact config['inner']['password']"
-            )
-        }
-    ]
-    assert paths(result) == {
-        "config['inner']": "mappingproxy could not be copied to redact config['inner']['password']"
-    }
+    inner = result.values[0]["inner"]
+    assert type(inner) is MappingProxyType
+    assert dict(inner) == {"password": PASSWORD, "a": 1}
+
+    # os.environ is a mapping whose item methods change the process environment: it
+    # must never be copied and emptied. It cannot be built from a dict: redacted whole.
+    monkeypatch.setenv("SNAPY_TEST_API_KEY", "k-123")
+    before = dict(os.environ)
+    result = redact(("env", os.environ))
+    assert dict(os.environ) == before
+    (placeholder,) = result.values
+    assert isinstance(placeholder, Redacted)
+    assert placeholder.reason.startswith("_Environ could not be copied to redact env[")
+    assert "k-123" not in repr(result)
+
+
+def test_subclass_overrides_are_not_called_when_rebuilding():
+    calls = []
+
+    class Audited(dict):
+        def __setitem__(self, key, value):
+            calls.append(key)
+            super().__setitem__(key, value)
+
+        def clear(self):
+            calls.append("clear")
+            super().clear()
+
+    class Logged(list):
+        def extend(self, items):
+            calls.append("extend")
+            super().extend(items)
+
+    result = redact(("d", Audited(password="x", a=1)), ("l", Logged(["bob@example.com"])))
+    assert type(result.values[0]) is Audited
+    assert result.values[0] == {"password": PASSWORD, "a": 1}
+    assert type(result.values[1]) is Logged
+    assert result.values[1] == [EMAIL]
+    assert "clear" not in calls
+    assert "extend" not in calls
 
 
 def test_object_that_refuses_to_be_copied_is_redacted_whole():
@@ -588,6 +619,30 @@ def test_bad_plugin_registration_warns_and_is_ignored(plugin_manager):
     assert redactor.apply([("a", 1)]).values == [1]
 
 
+def test_plugin_may_register_a_filter_class(plugin_manager):
+    class PinFilter(ArgumentFilter):
+        def __init__(self):
+            super().__init__(sensitive_keys=["pin"])
+
+    class NeedsArguments(ArgumentFilter):
+        def __init__(self, level):
+            super().__init__()
+
+    class RegistersClasses:
+        @hookimpl
+        def snapy_register_filters(self, register):
+            register(PinFilter)
+            register(NeedsArguments)
+
+    plugin_manager.register(RegistersClasses(), name="classes")
+    with pytest.warns(PluginWarning, match="filter class NeedsArguments, which cannot be created"):
+        redactor = build_redactor(CaptureConfig())
+    assert redactor.apply([("pin", 1), ("n", 2)]).values == [
+        Redacted("name matches 'pin'"),
+        2,
+    ]
+
+
 class IgnoresInternal:
     calls = 0
 
@@ -676,6 +731,13 @@ def test_redactor_can_be_built_directly():
         4,
     ]
     assert "Redactor" in repr(redactor)
+
+
+def test_names_that_are_not_strings_are_shown_as_text():
+    result = Redactor().apply([(3, "bob@example.com")])  # type: ignore[list-item]
+    assert result.actions == [
+        FilterAction(path="3", action="redacted", reason="value looks like an e-mail address")
+    ]
 
 
 def test_extra_positional_names():

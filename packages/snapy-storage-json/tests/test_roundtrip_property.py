@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 import enum
 import http
+import math
 import os
 import pathlib
 import typing
@@ -150,7 +151,8 @@ hashable_scalars = st.one_of(
 
 scalars = st.one_of(
     hashable_scalars,
-    st.floats(),  # nan and infinities
+    st.floats(),
+    st.sampled_from([math.nan, math.inf, -math.inf, -0.0]),
     st.decimals(),  # NaN, sNaN, Infinity
     st.complex_numbers(),
     st.binary(max_size=8).map(bytearray),

@@ -60,6 +60,9 @@ class AsyncWriter:
         self._queue.put((job, payload))
         return True
 
+    def is_full(self) -> bool:
+        return self._queue.qsize() >= self.max_pending
+
     @property
     def pending(self) -> int:
         return self._queue.qsize()
@@ -126,7 +129,8 @@ def flush(timeout: float | None = None) -> bool:
 
 
 def _flush_at_exit() -> None:
-    if _writer.pending == 0:
+    # an empty queue is not enough: the writer may still be writing the last item it took
+    if _writer._thread is None:
         return
     if not _writer.flush(_writer.exit_timeout):
         with contextlib.suppress(Exception):  # warnings may be errors (-W error)

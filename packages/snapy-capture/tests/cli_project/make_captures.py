@@ -1,11 +1,13 @@
 """Fill the store named by SNAP_CAPTURE_DEFAULT_PATH with real captures of the shop.
 
 ``python make_captures.py`` makes the main set; ``python make_captures.py ping`` only calls
-``ping`` (run it with SNAP_CAPTURE_BACKEND=pickle for a function stored by two backends).
+``ping`` (run it with SNAP_CAPTURE_BACKEND=pickle for a function stored by two backends);
+``python make_captures.py notify`` captures a coroutine and a generator.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import decimal
@@ -14,7 +16,7 @@ import sys
 import threading
 
 import attrs
-from shop import catalog
+from shop import catalog, notify
 from shop.models import Item, OrderError
 from shop.orders import OrderService, find, process_order
 
@@ -25,6 +27,10 @@ def main() -> None:
     if sys.argv[1:] == ["ping"]:
         catalog.ping(2)
         catalog.ping(3)
+        return
+    if sys.argv[1:] == ["notify"]:
+        asyncio.run(notify.send("C-1", "your order has shipped"))
+        list(notify.batches([1, 2, 3, 4, 5], 2))
         return
     price = decimal.Decimal
     process_order(

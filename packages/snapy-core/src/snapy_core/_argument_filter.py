@@ -134,7 +134,8 @@ def _watched(name: str) -> property:
                 f"write [{value!r}]"
             )
         self.__dict__[slot] = _WatchedList(value)
-        _bump()
+        if "_snapy_compiled" in self.__dict__:  # only compiled rules can be out of date
+            _bump()
 
     return property(get, set, doc=f"The filter's {name} (a list; changes take effect).")
 
@@ -397,9 +398,14 @@ class ArgumentFilter:
 
 def _same(old: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
     return all(
-        len(a) == len(b) and all(x is y or x == y for x, y in zip(a, b, strict=False))
-        for a, b in zip(old, new, strict=False)
+        len(a) == len(b) and all(x is y or _key(x) == _key(y) for x, y in zip(a, b, strict=True))
+        for a, b in zip(old, new, strict=True)
     )
+
+
+def _key(item: Any) -> Any:
+    # NameRule equals its text whatever its kind: compare what it means
+    return (type(item), item.identity) if isinstance(item, NameRule) else (type(item), item)
 
 
 _OVERRIDES: dict[tuple[type, str], bool] = {}

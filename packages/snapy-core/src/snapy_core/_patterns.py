@@ -30,7 +30,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import attrs
 
@@ -64,49 +64,86 @@ def _plural_forms(word: str) -> tuple[str, ...]:
 NameRuleKind = Literal["exact", "word", "regex", "contains"]
 
 
-@attrs.frozen(repr=False)
-class NameRule:
+class NameRule(str):
     """One way a name can be sensitive; see the module docstring for the kinds.
 
     Build rules with :meth:`exact`, :meth:`word`, :meth:`regex` or :meth:`contains`. A
     plain string in ``ArgumentFilter.sensitive_keys`` means ``NameRule.word(string)`` and a
     compiled ``re.Pattern`` means ``NameRule.regex(pattern)``.
+
+    A rule *is* the string it was written as (``NameRule.word("password") ==
+    "password"``), so code written for the seed documents' list of strings, such as
+    ``any(key in name for key in self.sensitive_keys)``, keeps working.
     """
 
     kind: NameRuleKind
-    pattern: str
-    """The rule as written; reasons quote it (``name matches 'api_key'``)."""
-    words: tuple[str, ...] = ()
-    unless: frozenset[str] = frozenset()
-    compiled: re.Pattern[str] | None = attrs.field(default=None, eq=False)
+    words: tuple[str, ...]
+    unless: frozenset[str]
+    compiled: re.Pattern[str] | None
+
+    def __new__(
+        cls,
+        pattern: str,
+        kind: NameRuleKind = "word",
+        words: tuple[str, ...] | None = None,
+        unless: Iterable[str] = (),
+        compiled: re.Pattern[str] | None = None,
+    ) -> NameRule:
+        rule = super().__new__(cls, pattern)
+        if kind not in ("exact", "word", "regex", "contains"):
+            raise ValueError(f"unknown name rule kind {kind!r}")
+        rule.kind = kind
+        if words is None:
+            words = (
+                (pattern.lower(),)
+                if kind == "contains"
+                else (() if kind == "regex" else _words_of(pattern))
+            )
+        rule.words = words
+        rule.unless = frozenset(word.lower() for word in unless)
+        if kind == "regex" and compiled is None:
+            compiled = re.compile(pattern, re.IGNORECASE)
+        rule.compiled = compiled
+        return rule
+
+    def __getnewargs__(self) -> tuple[Any, ...]:  # copy and pickle keep the kind
+        return (str(self), self.kind, self.words, self.unless, self.compiled)
 
     @classmethod
     def exact(cls, name: str) -> NameRule:
         """The whole name is ``name`` (compared by word parts: ``KEY``, ``_key``)."""
-        return cls("exact", name, _words_of(name))
+        return cls(name, "exact")
 
     @classmethod
     def word(cls, name: str, *, unless: Iterable[str] = ()) -> NameRule:
         """``name``'s words appear as consecutive word parts (last one maybe plural)."""
-        return cls("word", name, _words_of(name), frozenset(w.lower() for w in unless))
+        return cls(name, "word", unless=unless)
 
     @classmethod
     def regex(cls, pattern: str | re.Pattern[str], flags: int = re.IGNORECASE) -> NameRule:
         """``pattern`` is searched in the raw name (case-insensitive unless compiled)."""
         compiled = pattern if isinstance(pattern, re.Pattern) else re.compile(pattern, flags)
-        return cls("regex", compiled.pattern, compiled=compiled)
+        return cls(compiled.pattern, "regex", compiled=compiled)
 
     @classmethod
     def contains(cls, text: str, *, unless: Iterable[str] = ()) -> NameRule:
         """``text`` appears inside one word part, except in the ``unless`` words."""
-        return cls("contains", text, (text.lower(),), frozenset(w.lower() for w in unless))
+        return cls(text, "contains", unless=unless)
+
+    @property
+    def pattern(self) -> str:
+        """The rule as written; reasons quote it (``name matches 'api_key'``)."""
+        return str.__str__(self)
+
+    @property
+    def identity(self) -> tuple[Any, ...]:
+        """What makes two rules the same rule (equality itself is the string's)."""
+        flags = self.compiled.flags if self.compiled is not None else 0
+        return (self.kind, str(self), self.words, self.unless, flags)
 
     def matches(self, name: str) -> bool:
         """True when this rule alone matches ``name``."""
         return NameMatcher([self]).reason(name) is not None
-
-    def __str__(self) -> str:
-        return self.pattern
 
     def __repr__(self) -> str:
         extra = f", unless={sorted(self.unless)!r}" if self.unless else ""

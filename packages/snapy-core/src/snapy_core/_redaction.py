@@ -53,7 +53,6 @@ from collections.abc import (
     Iterable,
     Iterator,
     Mapping,
-    MutableMapping,
     Sequence,
 )
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -405,7 +404,7 @@ class Redactor:
     # -- compiled state, refreshed when a filter's lists change ----------------------------
 
     def _refresh(self) -> None:
-        compiled: list[CompiledRules] = []
+        compiled: list[CompiledRules | _ValuesOnly] = []
         name_hooks: list[Callable[[str], str | None]] = []
         leaf_hooks: list[tuple[str, Callable[[Any], bool]]] = []
         decisions: list[tuple[str, Callable[[str, Any], bool]]] = []
@@ -426,17 +425,23 @@ class Redactor:
                 leaf_hooks.append((f"{owner}.contains_pii", check.contains_pii))
             if "sensitive_name_reason" in methods:
                 # its value rules still apply; only the names are its own
-                compiled.append(_ValuesOnly(check._compiled()))  # type: ignore[arg-type]
+                compiled.append(_ValuesOnly(check._compiled()))
             if self._top_level_decisions:
                 for method in ("should_capture_arg", "should_capture"):
                     if method in methods:
                         decisions.append((f"{owner}.{method}", getattr(check, method)))
+        previous: tuple[CompiledRules | _ValuesOnly, ...] = getattr(self, "_compiled", ())
+        unchanged = len(previous) == len(compiled) and all(
+            a is b or (isinstance(a, _ValuesOnly) and isinstance(b, _ValuesOnly) and a.same(b))
+            for a, b in zip(previous, compiled, strict=True)
+        )
         self._compiled = tuple(compiled)
         self._name_hooks = tuple(name_hooks)
         self._leaf_hooks = tuple(leaf_hooks)
         self._decisions = tuple(decisions)
         self._check_ints = any(rules.check_ints for rules in self._compiled)
-        self._keys: dict[str, tuple[str | None, str | None]] = {}
+        if not unchanged or not hasattr(self, "_keys"):  # another filter changed: keep ours
+            self._keys: dict[str, tuple[str | None, str | None]] = {}
         # the common case, one rule set and no hooks: call its string check directly
         self._text_reason: Callable[[str], str | None] = (
             self._compiled[0].text_reason
@@ -530,6 +535,8 @@ class Redactor:
                     actions.append(FilterAction(path=name, action="redacted", reason=reason))
                 return FilteredArguments(values, actions)
         for name, value in arguments:
+            if type(name) is not str:
+                name = str(name)
             mark = len(actions)
             try:
                 values.append(self._filter_argument(name, value, actions))
@@ -683,6 +690,9 @@ class _ValuesOnly:
     def __init__(self, rules: CompiledRules) -> None:
         self._rules = rules
         self.check_ints = rules.check_ints
+
+    def same(self, other: _ValuesOnly) -> bool:
+        return self._rules is other._rules
 
     def name_reason(self, name: str) -> None:
         return None
@@ -1209,36 +1219,57 @@ def _shallow_copy(value: Any) -> Any:
 
 
 def _build_dict(scan: _Scan, value: Any, path: Path) -> Any:
-    fixes = scan.fixes.get(id(value), {})
+    # A dict subclass is copied, then rewritten with dict's own methods: its overrides
+    # (which may reach outside the object) are never called on the way.
     if type(value) is dict:
         new: Any = {}
     else:
         new = _shallow_copy(value)
-        if not isinstance(new, MutableMapping):
+        if not isinstance(new, dict):
             raise _CopyFailed
-        new.clear()
+        dict.clear(new)
     scan.built[id(value)] = new
-    for key, item in value.items():
-        new_key = fixes.get((_KEYSLOT, key), _MISSING) if fixes else _MISSING
-        if new_key is _MISSING:
-            new_key = scan.rebuild(key, path, _KEY_ITSELF, key)
-        if fixes and key in fixes:
-            new[new_key] = fixes[key]
-        else:
-            new[new_key] = scan.rebuild(item, path, _KEY, key)
+    for key, item in _rebuilt_pairs(scan, value, path):
+        dict.__setitem__(new, key, item)
     return new
 
 
 def _build_mapping(scan: _Scan, value: Any, path: Path) -> Any:
-    if not isinstance(value, MutableMapping):
+    # Any other mapping (os.environ, a proxy, a database-backed one) is never copied and
+    # changed in place, which could act on the world: it is built anew from the items.
+    new = type(value)(dict(_rebuilt_pairs(scan, value, path)))
+    if not isinstance(new, Mapping):
         raise _CopyFailed
-    return _build_dict(scan, value, path)
+    return new
+
+
+def _rebuilt_pairs(scan: _Scan, value: Any, path: Path) -> list[tuple[Any, Any]]:
+    fixes = scan.fixes.get(id(value), {})
+    dirty = scan.dirty
+    key_fixes = any(type(slot) is tuple and slot[0] is _KEYSLOT for slot in fixes)
+    pairs = []
+    for key, item in value.items():
+        new_key = fixes.get((_KEYSLOT, key), key) if key_fixes else key
+        if new_key is key and id(key) in dirty:
+            new_key = scan.rebuild(key, path, _KEY_ITSELF, key)
+        if key in fixes:
+            pairs.append((new_key, fixes[key]))
+        elif id(item) in dirty:
+            pairs.append((new_key, scan.rebuild(item, path, _KEY, key)))
+        else:
+            pairs.append((new_key, item))
+    return pairs
 
 
 def _rebuilt_items(scan: _Scan, value: Iterable[Any], path: Path) -> list[Any]:
     fixes = scan.fixes.get(id(value), {})
+    dirty = scan.dirty
     return [
-        fixes[index] if index in fixes else scan.rebuild(item, path, _INDEX, index)
+        fixes[index]
+        if index in fixes
+        else scan.rebuild(item, path, _INDEX, index)
+        if id(item) in dirty
+        else item
         for index, item in enumerate(value)
     ]
 
@@ -1246,11 +1277,13 @@ def _rebuilt_items(scan: _Scan, value: Iterable[Any], path: Path) -> list[Any]:
 def _build_list(scan: _Scan, value: Any, path: Path) -> Any:
     if type(value) is list:
         new: Any = []
-    else:
+    else:  # as for dict subclasses: list's own methods, not the subclass's
         new = _shallow_copy(value)
-        del new[:]
+        if not isinstance(new, list):
+            raise _CopyFailed
+        list.clear(new)
     scan.built[id(value)] = new
-    new.extend(_rebuilt_items(scan, value, path))
+    list.extend(new, _rebuilt_items(scan, value, path))
     return new
 
 
@@ -1259,9 +1292,11 @@ def _build_deque(scan: _Scan, value: Any, path: Path) -> Any:
         new: Any = collections.deque(maxlen=value.maxlen)
     else:
         new = _shallow_copy(value)
-        new.clear()
+        if not isinstance(new, collections.deque):
+            raise _CopyFailed
+        collections.deque.clear(new)
     scan.built[id(value)] = new
-    new.extend(_rebuilt_items(scan, value, path))
+    collections.deque.extend(new, _rebuilt_items(scan, value, path))
     return new
 
 
@@ -1485,7 +1520,22 @@ def _registered_filters() -> list[tuple[str, ArgumentFilter | FilterCallable]]:
 
     found: list[tuple[str, ArgumentFilter | FilterCallable]] = []
     for registration in collect_registrations("snapy_register_filters"):
-        candidate = registration.args[0] if registration.args else registration.kwargs.get("filter")
+        candidate: Any = (
+            registration.args[0] if registration.args else registration.kwargs.get("filter")
+        )
+        if isinstance(candidate, type) and issubclass(candidate, ArgumentFilter):
+            filter_class = candidate
+            try:  # the class was registered instead of an instance
+                candidate = filter_class()
+            except Exception as error:
+                warnings.warn(
+                    f"snapy plugin {registration.plugin!r} registered the filter class "
+                    f"{_label(filter_class)}, which cannot be created without arguments "
+                    f"({type(error).__name__}: {error}); register an instance. It is ignored.",
+                    PluginWarning,
+                    stacklevel=3,
+                )
+                continue
         if isinstance(candidate, ArgumentFilter) or callable(candidate):
             found.append((registration.plugin, candidate))
             continue

@@ -94,7 +94,7 @@ def _scan_directory(
                     sizes.append(stat(entry, dir_fd=fd, follow_symlinks=False).st_size)
                 except FileNotFoundError:
                     sizes.append(-1)  # pruned meanwhile
-            kept = [entry for entry, size in zip(captures, sizes) if size >= 0]
+            kept = [entry for entry, size in zip(captures, sizes, strict=True) if size >= 0]
             if kept:
                 found.append(
                     (backend, len(kept), max(kept), min(kept), sum(s for s in sizes if s > 0))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -106,13 +107,16 @@ class FunctionStats:
         }
 
 
-def collect(store: Store, function_key: str) -> FunctionStats:
+def collect(
+    store: Store, function_key: str, advance: Callable[[int], None] = lambda _steps: None
+) -> FunctionStats:
     stats = FunctionStats(function_key)
     for _located, loaded in store.iter_records(function_key):
         if isinstance(loaded, CaptureCorruptError):
             stats.unreadable.append(loaded)
         else:
             stats.add(loaded)
+        advance(1)
     return stats
 
 
