@@ -244,7 +244,7 @@ def test_session_store_in_a_separate_pytest_process(pytester: pytest.Pytester) -
             assert any(snapy_session_store.rglob("*.json"))
         """,
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
     result.assert_outcomes(passed=1)
     store = Path((pytester.path / "session_store_was.txt").read_text())
     assert not store.exists()  # removed when the session ended
