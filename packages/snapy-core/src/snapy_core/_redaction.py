@@ -358,7 +358,7 @@ class Redactor:
         top_level_decisions: bool = True,
     ) -> None:
         self.argument_filter = (
-            argument_filter if argument_filter is not None else ArgumentFilter(strict=strict)
+            argument_filter if argument_filter is not None else shared_filter(strict=strict)
         )
         self.ignore_args = frozenset(ignore_args)
         self.extra_filters = tuple(extra_filters)
