@@ -1,0 +1,459 @@
+"""Turning raw buffers into :class:`TraceEvent` lists (after tracing, never during).
+
+Depth, durations, the task of synchronous frames and whether an exception was raised
+or propagated are worked out here from the order of records per thread, so the hot
+path only appends.
+
+Normalisations that make every Python version give the same events:
+
+* list / dict / set comprehensions are not frames since Python 3.12 (PEP 709); the
+  engines skip them on older versions and qualified names drop their ``<listcomp>``
+  parts;
+* closing a suspended generator that has no ``try`` around its ``yield`` runs no code on
+  Python 3.13 but throws ``GeneratorExit`` into the frame on older versions: a resume
+  that does nothing but end with ``GeneratorExit`` is dropped;
+* a thrown-in exception (``generator.throw``) resumes the generator like ``next()``.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+import threading
+from collections.abc import Iterable
+from types import CodeType, FunctionType
+from typing import Any
+
+import attrs
+
+from . import _raw
+from ._discovery import CodeCatalog
+from ._events import TraceEvent
+from ._recording import Recording
+from ._values import show_standard, show_verbose
+
+_COMPREHENSION_PART = re.compile(r"<(?:listcomp|dictcomp|setcomp)>\.(?:<locals>\.)?")
+_DEFAULT_TASK_NAME = re.compile(r"Task-\d+\Z")
+
+
+@attrs.define
+class CodeInfo:
+    module: str
+    qualname: str
+    name: str
+    filename: str
+    firstlineno: int
+    argnames: tuple[str, ...]
+    is_async: bool
+
+
+def _qualname(code: CodeType, catalog: CodeCatalog) -> str:
+    qualname = getattr(code, "co_qualname", None) or catalog.qualname_by_code.get(id(code))
+    if qualname is None:
+        qualname = _qualname_from_functions(code) or code.co_name
+    return _COMPREHENSION_PART.sub("", qualname)
+
+
+def _qualname_from_functions(code: CodeType) -> str | None:
+    # Python 3.10 only, once per code object the start-up walk did not see
+    for referrer in gc.get_referrers(code):
+        if isinstance(referrer, FunctionType) and referrer.__code__ is code:
+            return referrer.__qualname__
+    return None
+
+
+@attrs.define
+class Decoded:
+    events: list[TraceEvent]
+    dropped: int
+    truncated: bool
+    started_at: float
+    total_time: float
+    threads: dict[int, str]
+
+
+class _Frame:
+    __slots__ = ("call_index", "child_exceptions", "children", "code", "entry_index",
+                 "entry_time", "task")
+
+    def __init__(self, code: CodeType, entry_index: int, entry_time: float, task: str | None,
+                 call_index: int) -> None:
+        self.code = code
+        self.entry_index = entry_index
+        self.entry_time = entry_time
+        self.task = task
+        self.call_index = call_index
+        self.children = 0
+        # ids of exceptions that callees propagated into this frame
+        self.child_exceptions: set[int] | None = None
+
+
+class _Thread:
+    __slots__ = ("ident", "index", "stack")
+
+    def __init__(self, index: int, ident: int) -> None:
+        self.index = index
+        self.ident = ident
+        self.stack: list[_Frame] = []
+
+
+class Decoder:
+    def __init__(self, catalog: CodeCatalog, max_events: int | None) -> None:
+        self.catalog = catalog
+        self.max_events = max_events
+        self.events: list[TraceEvent] = []
+        self.dropped = 0
+        self.infos: dict[int, CodeInfo] = {}
+        self.threads: dict[int, _Thread] = {}
+        self._thread_count = 0
+        self.tasks: dict[int, str] = {}
+        self.default_task_count = 0
+        self.thread_names = {t.ident: t.name for t in threading.enumerate() if t.ident}
+        self._task_refs: list[Any] = []
+
+    # -- lookups ------------------------------------------------------------------------
+
+    def info(self, code: CodeType) -> CodeInfo:
+        info = self.infos.get(id(code))
+        if info is None:
+            count = _raw.argument_count(code)
+            info = CodeInfo(
+                module=self.catalog.module_of(code) or "",
+                qualname=_qualname(code, self.catalog),
+                name=code.co_name,
+                filename=code.co_filename,
+                firstlineno=code.co_firstlineno,
+                argnames=tuple(code.co_varnames[:count]),
+                is_async=bool(code.co_flags & _raw.ASYNC_FLAGS),
+            )
+            self.infos[id(code)] = info
+        return info
+
+    def thread(self, ident: int) -> _Thread:
+        thread = self.threads.get(ident)
+        if thread is None:
+            thread = _Thread(self._thread_count, ident)
+            self._thread_count += 1
+            self.threads[ident] = thread
+        return thread
+
+    def thread_started(self, ident: int) -> None:
+        """A new thread: a reused identifier must not merge it with a finished thread."""
+        if ident in self.threads:
+            self.threads[ident] = _Thread(self._thread_count, ident)
+            self._thread_count += 1
+            return
+        self.thread(ident)
+
+    def task_name(self, task: Any) -> str | None:
+        if task is None:
+            return None
+        name = self.tasks.get(id(task))
+        if name is None:
+            try:
+                raw = task.get_name()
+            except Exception:  # noqa: BLE001
+                raw = "Task"
+            if not isinstance(raw, str) or _DEFAULT_TASK_NAME.match(raw):
+                self.default_task_count += 1
+                raw = f"Task-{self.default_task_count}"
+            name = raw
+            self.tasks[id(task)] = name
+            self._task_refs.append(task)  # keep ids unique while decoding
+        return name
+
+    # -- decoding -------------------------------------------------------------------------
+
+    def decode(self, recording: Recording, origin: float) -> None:
+        buffer = recording.buffer
+        end = recording.end if recording.end is not None else len(buffer)
+        layout = recording.layout
+        threads = layout.threads
+        values = layout.values
+        show = show_verbose if layout.detail == "verbose" else show_standard
+        memory = layout.memory
+        locals_ = layout.locals
+        # the thread that started the tracer is thread 0
+        main = self.thread(recording.thread)
+        code_type = CodeType
+        i = 0
+        while i < end:
+            head = buffer[i]
+            if type(head) is code_type:
+                code = head
+                t = buffer[i + 1]
+                i += 2
+                if threads:
+                    thread = self.thread(buffer[i])
+                    i += 1
+                else:
+                    thread = main
+                info = self.info(code)
+                if t > 0:
+                    args = None
+                    if values:
+                        count = len(info.argnames)
+                        args = {name: show(buffer[i + k]) for k, name in enumerate(info.argnames)}
+                        i += count
+                    task = None
+                    if info.is_async:
+                        task = buffer[i]
+                        i += 1
+                    mem = None
+                    if memory:
+                        mem = buffer[i]
+                        i += 1
+                    self.enter(thread, code, info, "call", t - origin, args or {}, task, mem)
+                else:
+                    value = None
+                    if values:
+                        value = show(buffer[i])
+                        i += 1
+                    local_values = None
+                    if locals_:
+                        local_values = buffer[i]
+                        i += 1
+                    mem = None
+                    if memory:
+                        mem = buffer[i]
+                        i += 1
+                    self.leave(thread, code, info, "return", -t - origin, value=value,
+                               local_values=local_values, memory=mem)
+                continue
+            marker = head
+            if marker == _raw.THREAD_START:
+                self.thread_started(buffer[i + 1])
+                i += 2
+                continue
+            code = buffer[i + 1]
+            t = buffer[i + 2]
+            i += 3
+            if threads:
+                thread = self.thread(buffer[i])
+                i += 1
+            else:
+                thread = main
+            info = self.info(code)
+            if marker == _raw.RESUME or marker == _raw.THROW:
+                if marker == _raw.THROW:
+                    i += 2  # the thrown exception: a throw resumes like next()
+                task = None
+                if info.is_async:
+                    task = buffer[i]
+                    i += 1
+                mem = None
+                if memory:
+                    mem = buffer[i]
+                    i += 1
+                self.enter(thread, code, info, "resume", t - origin, None, task, mem)
+            elif marker == _raw.YIELD:
+                value = None
+                if values:
+                    value = show(buffer[i])
+                    i += 1
+                local_values = None
+                if locals_:
+                    local_values = buffer[i]
+                    i += 1
+                mem = None
+                if memory:
+                    mem = buffer[i]
+                    i += 1
+                self.leave(thread, code, info, "yield", t - origin, value=value,
+                           local_values=local_values, memory=mem)
+            elif marker == _raw.UNWIND:
+                exc_type, exc_message, exc_id = buffer[i], buffer[i + 1], buffer[i + 2]
+                i += 3
+                local_values = None
+                if locals_:
+                    local_values = buffer[i]
+                    i += 1
+                mem = None
+                if memory:
+                    mem = buffer[i]
+                    i += 1
+                self.leave(thread, code, info, "exception", t - origin,
+                           exception=(exc_type, exc_message, exc_id),
+                           local_values=local_values, memory=mem)
+            elif marker == _raw.LINE:
+                line = buffer[i]
+                i += 1
+                self.line(thread, code, info, t - origin, line)
+            else:  # pragma: no cover - a bug in an engine
+                raise AssertionError(f"unknown trace record marker {marker!r} at slot {i - 3}")
+
+    # -- emitting ---------------------------------------------------------------------------
+
+    def _room(self) -> bool:
+        if self.max_events is not None and len(self.events) >= self.max_events:
+            self.dropped += 1
+            return False
+        return True
+
+    def enter(self, thread: _Thread, code: CodeType, info: CodeInfo, kind: str, t: float,
+              args: dict[str, str] | None, task: Any, memory: int | None) -> None:
+        stack = thread.stack
+        task_name = self.task_name(task) if task is not None else (
+            stack[-1].task if stack else None
+        )
+        if stack:
+            stack[-1].children += 1
+        if not self._room():
+            # keep the stack right so that depths after truncation stay meaningful
+            stack.append(_Frame(code, -1, t, task_name, -1))
+            return
+        index = len(self.events)
+        call_index = index
+        if kind == "resume":
+            call_index = -1  # which call a generator frame came from is not recorded
+        self.events.append(
+            TraceEvent(
+                event_type=kind,
+                module_name=info.module,
+                qualname=info.qualname,
+                function_name=info.name,
+                filename=info.filename,
+                lineno=info.firstlineno,
+                depth=len(stack),
+                index=index,
+                call_index=call_index if call_index >= 0 else None,
+                thread_id=thread.ident,
+                thread_index=thread.index,
+                thread_name=self.thread_names.get(thread.ident, f"thread-{thread.index}"),
+                task_name=task_name,
+                timestamp=t,
+                args=args,
+                memory_usage=memory,
+            )
+        )
+        stack.append(_Frame(code, index, t, task_name, index))
+
+    def leave(self, thread: _Thread, code: CodeType, info: CodeInfo, kind: str, t: float, *,
+              value: str | None = None, exception: tuple[Any, Any, Any] | None = None,
+              local_values: Any = None, memory: int | None = None) -> None:
+        stack = thread.stack
+        frame: _Frame | None = None
+        if stack and stack[-1].code is code:
+            frame = stack.pop()
+        else:
+            for depth in range(len(stack) - 1, -1, -1):
+                if stack[depth].code is code:
+                    frame = stack[depth]
+                    del stack[depth:]
+                    break
+        depth = len(stack)
+        origin = None
+        exc_type = exc_message = None
+        if exception is not None:
+            exc_type, exc_message, exc_id = exception
+            if exc_id is not None:
+                from_callee = frame is not None and frame.child_exceptions is not None \
+                    and exc_id in frame.child_exceptions
+                origin = "propagated" if from_callee else "raised"
+                if stack:
+                    parent = stack[-1]
+                    if parent.child_exceptions is None:
+                        parent.child_exceptions = set()
+                    parent.child_exceptions.add(exc_id)
+        if (
+            exc_type == "GeneratorExit"
+            and frame is not None
+            and frame.children == 0
+            and frame.entry_index >= 0
+            and frame.entry_index == len(self.events) - 1
+            and self.events[-1].event_type == "resume"
+        ):
+            # close() of a generator suspended outside try: no code runs on 3.13
+            self.events.pop()
+            return
+        if frame is not None and frame.entry_index < 0:
+            self.dropped += 1
+            return
+        if not self._room():
+            return
+        local_map = None
+        if local_values is not None:
+            local_map = {
+                local_values[k]: show_verbose(local_values[k + 1])
+                for k in range(0, len(local_values), 2)
+            }
+        self.events.append(
+            TraceEvent(
+                event_type=kind,
+                module_name=info.module,
+                qualname=info.qualname,
+                function_name=info.name,
+                filename=info.filename,
+                lineno=info.firstlineno,
+                depth=depth,
+                index=len(self.events),
+                call_index=frame.call_index if frame is not None and frame.call_index >= 0
+                else None,
+                entry_index=frame.entry_index if frame is not None else None,
+                thread_id=thread.ident,
+                thread_index=thread.index,
+                thread_name=self.thread_names.get(thread.ident, f"thread-{thread.index}"),
+                task_name=frame.task if frame is not None else None,
+                timestamp=t,
+                duration=(t - frame.entry_time) if frame is not None else None,
+                return_value=value,
+                exception_type=exc_type,
+                exception_message=exc_message,
+                exception_origin=origin,
+                memory_usage=memory,
+                locals=local_map,
+            )
+        )
+
+    def line(self, thread: _Thread, code: CodeType, info: CodeInfo, t: float, line: int) -> None:
+        if not self._room():
+            return
+        stack = thread.stack
+        self.events.append(
+            TraceEvent(
+                event_type="line",
+                module_name=info.module,
+                qualname=info.qualname,
+                function_name=info.name,
+                filename=info.filename,
+                lineno=line,
+                depth=max(len(stack) - 1, 0),
+                index=len(self.events),
+                thread_id=thread.ident,
+                thread_index=thread.index,
+                thread_name=self.thread_names.get(thread.ident, f"thread-{thread.index}"),
+                task_name=stack[-1].task if stack else None,
+                timestamp=t,
+            )
+        )
+
+
+def decode(recordings: Iterable[Recording], catalog: CodeCatalog,
+           max_events: int | None) -> Decoded:
+    recordings = list(recordings)
+    decoder = Decoder(catalog, max_events)
+    origin = recordings[0].started_at if recordings else 0.0
+    total = 0.0
+    dropped = 0
+    overflowed = False
+    for recording in recordings:
+        decoder.decode(recording, origin)
+        dropped += recording.dropped[0]
+        overflowed = overflowed or recording.overflowed
+        if recording.stopped_at is not None:
+            total += recording.stopped_at - recording.started_at
+    dropped += decoder.dropped
+    names = {index: f"thread-{index}" for index in range(decoder._thread_count)}
+    names.update({thread.index: decoder.thread_names.get(ident, f"thread-{thread.index}")
+                  for ident, thread in decoder.threads.items()})
+    return Decoded(
+        events=decoder.events,
+        dropped=dropped,
+        truncated=overflowed or dropped > 0,
+        started_at=origin,
+        total_time=total,
+        threads=names,
+    )
+
+
+__all__ = ["CodeInfo", "Decoded", "Decoder", "decode"]

@@ -1,0 +1,185 @@
+"""State shared by both engines for one recording, and the generated hot-path functions.
+
+The functions that run for every traced event are generated from small templates for
+the options in effect (thread check, argument detail, memory, sampling override, ...),
+so that no option costs anything when it is off: the hot path of a tracer without
+arguments has no branch about arguments.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import tracemalloc
+from _thread import get_ident
+from collections.abc import Callable
+from time import perf_counter
+from typing import Any
+
+from . import _raw
+from ._config import TracerConfig
+from ._discovery import CodeCatalog
+from ._filters import ModuleFilter
+from ._values import ATOMIC_TYPES, STRING_LIMIT, describe_exception, keep_verbose
+from ._values import _truncate as truncate
+
+# minimum slots of any record: an estimate for turning max_events into a slot budget
+_SLOTS_PER_EVENT = 3
+
+
+class Recording:
+    """One start()..stop() period: the raw buffer and what is needed to decode it."""
+
+    def __init__(
+        self,
+        config: TracerConfig,
+        module_filter: ModuleFilter,
+        catalog: CodeCatalog,
+        should_trace_call: Callable[[Any, str, Any], bool] | None,
+    ) -> None:
+        self.config = config
+        self.module_filter = module_filter
+        self.catalog = catalog
+        self.should_trace_call = should_trace_call
+        self.buffer: list[Any] = []
+        self.end: int | None = None
+        self.layout = _raw.Layout(
+            threads=config.trace_all_threads,
+            detail=config.detail_level,
+            memory=config.memory_tracking,
+            locals=config.capture_locals,
+        )
+        self.thread = get_ident()
+        self.started_at = perf_counter()
+        self.stopped_at: float | None = None
+        self.dropped = [0]
+        self.overflowed = False
+        self.notes: list[str] = []
+        self.engine = ""
+        self.skipped_frames: set[Any] = set()
+        if config.max_events is None:
+            self.slot_limit = sys.maxsize
+        else:
+            self.slot_limit = config.max_events * (_SLOTS_PER_EVENT + 2) + 64
+
+    def finish(self) -> None:
+        if self.end is None:
+            self.end = len(self.buffer)
+            self.stopped_at = perf_counter()
+        self.skipped_frames.clear()
+
+
+# -- code generation ----------------------------------------------------------------
+
+_KEEP_STANDARD = (
+    "[(v if (k := type(v := loc[n])) in ATOMIC else "
+    "((v if len(v) <= STRING_LIMIT else truncate(v)) if (k is str or k is bytes) else k)) "
+    "for n in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount "
+    "+ ((code.co_flags >> 2) & 1) + ((code.co_flags >> 3) & 1)]]"
+)
+_KEEP_VERBOSE = (
+    "[keep_verbose(loc[n]) "
+    "for n in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount "
+    "+ ((code.co_flags >> 2) & 1) + ((code.co_flags >> 3) & 1)]]"
+)
+_VALUE = {
+    "minimal": "",
+    "standard": (
+        "(value if (k := type(value)) in ATOMIC else "
+        "((value if len(value) <= STRING_LIMIT else truncate(value)) "
+        "if (k is str or k is bytes) else k)), "
+    ),
+    "verbose": "keep_verbose(value), ",
+}
+
+
+def namespace(recording: Recording) -> dict[str, Any]:
+    """Names the generated functions use (closure variables of the generated code)."""
+    return {
+        "buf": recording.buffer,
+        "now": perf_counter,
+        "get_ident": get_ident,
+        "THREAD": recording.thread,
+        "getframe": sys._getframe,
+        "should_trace": recording.should_trace_call,
+        "skipped": recording.skipped_frames,
+        "LIMIT": recording.slot_limit,
+        "ATOMIC": ATOMIC_TYPES,
+        "STRING_LIMIT": STRING_LIMIT,
+        "truncate": truncate,
+        "keep_verbose": keep_verbose,
+        "describe": describe_exception,
+        "current_task": _raw.current_task,
+        "ASYNC": _raw.ASYNC_FLAGS,
+        "RESUME": _raw.RESUME,
+        "THROW": _raw.THROW,
+        "YIELD": _raw.YIELD,
+        "UNWIND": _raw.UNWIND,
+        "LINE": _raw.LINE,
+        "memory": tracemalloc.get_traced_memory,
+        "locals_of": locals_of,
+    }
+
+
+def locals_of(frame: Any) -> tuple[str, ...]:
+    """``(name, repr, name, repr, ...)`` of a frame's locals, bounded, taken now."""
+    try:
+        items = list(frame.f_locals.items())
+    except Exception:  # noqa: BLE001 - never break the traced program
+        return ()
+    flat: list[str] = []
+    for name, value in items:
+        flat.append(name)
+        flat.append(keep_verbose(value))
+    return tuple(flat)
+
+
+class Snippets:
+    """Pieces of generated code that depend on the layout."""
+
+    def __init__(self, recording: Recording) -> None:
+        layout = recording.layout
+        self.thread_check = "" if layout.threads else (
+            "    if get_ident() != THREAD:\n        return\n"
+        )
+        self.tid = "get_ident(), " if layout.threads else ""
+        self.mem = "memory()[0], " if layout.memory else ""
+        self.args = {"minimal": "", "standard": _KEEP_STANDARD,
+                     "verbose": _KEEP_VERBOSE}[layout.detail]
+        self.value = _VALUE[layout.detail]
+        self.locals = "locals_of(frame), " if layout.locals else ""
+        self.override = recording.should_trace_call is not None
+
+
+def compile_functions(source: str, names: dict[str, Any]) -> dict[str, Any]:
+    """Compile generated ``def``s as closures over ``names``.
+
+    Closure variables cost nothing per call, unlike default arguments (keyword-only
+    defaults even take a dictionary lookup each per call).
+    """
+    lines: list[str] = []
+    defined: list[str] = []
+    for line in source.splitlines():
+        lines.append("    " + line if line else line)
+        match = _DEF.match(line)
+        if match:
+            defined.append(match.group(1))
+            lines.append("        nonlocal buf")  # functions extend it with +=
+    factory = (
+        f"def _factory({', '.join(names)}):\n"
+        + "\n".join(lines)
+        + "\n    return {"
+        + ", ".join(f"{name!r}: {name}" for name in defined)
+        + "}\n"
+    )
+    scope: dict[str, Any] = {}
+    exec(compile(factory, "<snapy-trace generated>", "exec"), {"__builtins__": __builtins__},
+         scope)
+    functions: dict[str, Any] = scope["_factory"](**names)
+    return functions
+
+
+_DEF = re.compile(r"def (\w+)\(")
+
+
+__all__ = ["Recording", "Snippets", "compile_functions", "locals_of", "namespace"]
