@@ -24,7 +24,6 @@ from typing import Any
 
 import pytest
 
-import snapy_testing
 from snapy_capture import (
     add_search_path,
     flush,
@@ -32,9 +31,6 @@ from snapy_capture import (
     redirect_captures,
     remove_search_path,
 )
-
-if not hasattr(snapy_testing, "FunctionTracer"):  # INTERIM: until snapy-trace lands on main
-    pytest.skip("snapy-trace's FunctionTracer has not landed yet", allow_module_level=True)
 from snapy_testing import FunctionTracer
 
 for _package in ("sklearn", "numpy", "joblib"):

@@ -782,3 +782,15 @@ def test_async_capture_result_keeps_no_traceback_alive(live: Path) -> None:
     (record,) = records(Path("caps"), "explode")
     assert record.outcome.exc_type == "ValueError"
     assert record.outcome.exc_message == "bad 1"
+
+
+def test_lazy_asynchronous_capture_is_encoded_after_the_call(live: Path) -> None:
+    @capture_args(path="caps", lazy_serialization=True, async_storage=True)
+    def mutate_later(items):
+        items.append("during the call")
+        return len(items)
+
+    assert mutate_later(["before"]) == 2
+    assert flush(10)
+    assert load_capture("mutate_later") == ((["before", "during the call"],), {})
+    assert mutate_later.__snapy__.stats.written == 1
