@@ -780,3 +780,18 @@ def test_readme_examples_run():
     redactor = build_redactor(namespace["config"], plugins=False)
     values = redactor.apply([("internal_note", 1), ("badge_id", 2), ("n", "EMP-123456")]).values
     assert all(isinstance(value, Redacted) for value in values)
+
+
+def test_default_filters_are_shared_and_read_only():
+    from snapy_core import ConfigError
+
+    first = build_redactor(CaptureConfig(), plugins=False)
+    second = build_redactor(CaptureConfig(ignore_args=["x"]), plugins=False)
+    assert first.argument_filter is second.argument_filter
+    strict = build_redactor(CaptureConfig(production_mode=True), plugins=False)
+    assert strict.argument_filter.strict
+    assert strict.argument_filter is not first.argument_filter
+    with pytest.raises(ConfigError, match="cannot be changed"):
+        first.argument_filter.sensitive_keys = ["pin"]
+    with pytest.raises(AttributeError):
+        first.argument_filter.sensitive_keys.append("pin")  # a tuple

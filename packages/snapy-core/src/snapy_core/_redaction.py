@@ -60,7 +60,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 
 from . import _argument_filter as _af
-from ._argument_filter import ArgumentFilter, CompiledRules, overridden_methods
+from ._argument_filter import ArgumentFilter, CompiledRules, overridden_methods, shared_filter
 from ._placeholders import Omitted, Placeholder, Redacted
 from ._record import FilterAction
 from .errors import PluginWarning
@@ -358,7 +358,7 @@ class Redactor:
         top_level_decisions: bool = True,
     ) -> None:
         self.argument_filter = (
-            argument_filter if argument_filter is not None else ArgumentFilter(strict=strict)
+            argument_filter if argument_filter is not None else shared_filter(strict=strict)
         )
         self.ignore_args = frozenset(ignore_args)
         self.extra_filters = tuple(extra_filters)
@@ -374,7 +374,7 @@ class Redactor:
         ]
         if strict and not self.argument_filter.strict:
             # production mode's strict rules hold whatever the configured filter does
-            rule_filters.append(("strict redaction", _strict_filter()))
+            rule_filters.append(("strict redaction", shared_filter(strict=True)))
         callables: list[tuple[str, FilterCallable, bool]] = []
         for check in self.extra_filters:
             if isinstance(check, ArgumentFilter):
@@ -484,7 +484,7 @@ class Redactor:
             )
         )
         if remember:
-            if len(self._keys) >= 4096:
+            if len(self._keys) >= 2048:  # per decorated function: keep it small
                 self._keys.clear()
             self._keys[key] = info
         return info
@@ -1463,15 +1463,6 @@ def contains_sensitive(argument_filter: ArgumentFilter, value: Any) -> bool:
     return bool(redactor.apply([("value", value)]).actions)
 
 
-_strict: list[ArgumentFilter] = []
-
-
-def _strict_filter() -> ArgumentFilter:
-    if not _strict:
-        _strict.append(ArgumentFilter(strict=True))
-    return _strict[0]
-
-
 def build_redactor(
     config: CaptureConfig,
     *,
@@ -1491,7 +1482,7 @@ def build_redactor(
     about each argument.
     """
     strict = config.redaction == "strict" or config.production_mode
-    argument_filter = config.custom_filter or (_strict_filter() if strict else ArgumentFilter())
+    argument_filter = config.custom_filter or shared_filter(strict=strict)
     plugin_filters: list[tuple[str, ArgumentFilter | FilterCallable]] = []
     hooks: list[Any] = []
     if plugins:
