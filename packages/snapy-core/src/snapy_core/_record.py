@@ -156,6 +156,32 @@ def _identity(value: Any) -> Any:
     return value
 
 
+def _sequence_only(value: Any, _type: Any) -> Any:
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"expected a list, got {type(value).__name__}")
+    return value
+
+
+def _names_only(value: Any, _type: Any) -> tuple[str, ...]:
+    if not isinstance(value, (list, tuple)) or not all(isinstance(n, str) for n in value):
+        raise TypeError(f"expected a list of parameter names, got {value!r:.60}")
+    return tuple(value)
+
+
+def _mapping_only(value: Any, _type: Any) -> Any:
+    if not isinstance(value, Mapping):
+        raise TypeError(f"expected a mapping, got {type(value).__name__}")
+    return value
+
+
+def _mapping_first(structure: Any) -> Any:
+    def structure_mapping(value: Any, type_: Any) -> Any:
+        _mapping_only(value, type_)
+        return structure(value, type_)
+
+    return structure_mapping
+
+
 def _make_converter() -> cattrs.Converter:
     # imported here: cattrs costs a noticeable part of start-up, and processes that only
     # list a store (the `snapy` command) never convert a record
@@ -168,26 +194,27 @@ def _make_converter() -> cattrs.Converter:
     # Captured values belong to the storage backend: never let cattrs reshape them
     # (it would turn an attrs instance inside ``args`` into a dict).
     keep = override(unstruct_hook=_identity, struct_hook=lambda value, _type: value)
-    converter.register_unstructure_hook(
-        CallMetadata, make_dict_unstructure_fn(CallMetadata, converter, extra=keep)
-    )
-    converter.register_structure_hook(
-        CallMetadata, make_dict_structure_fn(CallMetadata, converter, extra=keep)
-    )
-    converter.register_unstructure_hook(
-        CallOutcome, make_dict_unstructure_fn(CallOutcome, converter, value=keep)
-    )
-    converter.register_structure_hook(
-        CallOutcome, make_dict_structure_fn(CallOutcome, converter, value=keep)
-    )
-    converter.register_unstructure_hook(
-        CaptureRecord,
-        make_dict_unstructure_fn(CaptureRecord, converter, args=keep, kwargs=keep),
-    )
-    converter.register_structure_hook(
-        CaptureRecord,
-        make_dict_structure_fn(CaptureRecord, converter, args=keep, kwargs=keep),
-    )
+    keep_sequence = override(unstruct_hook=_identity, struct_hook=_sequence_only)
+    keep_mapping = override(unstruct_hook=_identity, struct_hook=_mapping_only)
+    overrides: dict[type, dict[str, Any]] = {
+        CallMetadata: {"extra": keep_mapping},
+        CallOutcome: {"value": keep},
+        FilterAction: {},
+        CaptureRecord: {
+            "args": keep_sequence,
+            "kwargs": keep_mapping,
+            "arg_names": override(struct_hook=_names_only),
+        },
+    }
+    for cls, fields in overrides.items():
+        converter.register_unstructure_hook(
+            cls, make_dict_unstructure_fn(cls, converter, **fields)
+        )
+        # cattrs' generated hooks index into whatever they get: refuse a string or a list
+        # where a nested record part belongs, instead of reading it character by character
+        converter.register_structure_hook(
+            cls, _mapping_first(make_dict_structure_fn(cls, converter, **fields))
+        )
     return converter
 
 
