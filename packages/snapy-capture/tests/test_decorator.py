@@ -794,3 +794,29 @@ def test_lazy_asynchronous_capture_is_encoded_after_the_call(live: Path) -> None
     assert flush(10)
     assert load_capture("mutate_later") == ((["before", "during the call"],), {})
     assert mutate_later.__snapy__.stats.written == 1
+
+
+# -- the call's timestamp, from time.time_ns() --------------------------------------------
+
+import datetime as dt  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from snapy_capture._decorator import _utc_from_ns  # noqa: E402
+
+
+@settings(max_examples=500)
+@given(
+    nanoseconds=st.one_of(
+        st.integers(0, 2**32 * 10**9 + 10**9),  # up to just past the float shortcut's limit
+        st.integers(0, 9 * 10**18),
+        st.sampled_from([0, 999, 1000, 2**32 * 10**9 - 1, 2**32 * 10**9]),
+    )
+)
+def test_call_timestamps_are_exact_to_the_microsecond(nanoseconds: int) -> None:
+    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+    expected = epoch + dt.timedelta(microseconds=nanoseconds // 1000)
+    moment = _utc_from_ns(nanoseconds)
+    assert moment == expected
+    assert moment.tzinfo is dt.timezone.utc

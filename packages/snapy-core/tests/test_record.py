@@ -159,3 +159,124 @@ def test_records_are_immutable() -> None:
     record = make_record()
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         record.module = "elsewhere"  # type: ignore[misc]
+
+
+# -- the hand-written record_to_primitive against the cattrs converter (the reference) ------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from snapy_core._record import (  # noqa: E402
+    _format_timestamp,
+    _parse_timestamp,
+    _record_to_primitive_cattrs,
+)
+
+_texts = st.text(max_size=12)  # surrogates included
+# fields are typed, but attrs does not check types: odd values must convert as cattrs does
+_odd = st.one_of(
+    st.none(),
+    st.integers(),
+    st.floats(),
+    st.booleans(),
+    st.builds(Point, st.integers(), st.integers()),
+)
+_maybe_text = st.one_of(st.none(), _texts)
+_values = st.recursive(
+    st.one_of(st.none(), st.integers(), _texts, st.builds(Point, st.integers(), st.integers())),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(_texts, inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+_actions = st.builds(
+    FilterAction,
+    path=_texts,
+    action=st.sampled_from(["redacted", "omitted"]),
+    reason=st.one_of(_texts, _odd),
+)
+_metadata = st.builds(
+    CallMetadata,
+    call_depth=st.one_of(st.integers(min_value=0), _odd),
+    thread_name=st.one_of(_texts, _odd),
+    thread_id=st.integers(),
+    task_name=st.one_of(_maybe_text, _odd),
+    pid=st.integers(min_value=0),
+    host=st.one_of(_maybe_text, _odd),
+    python_version=_texts,
+    snapy_version=_texts,
+    duration_ns=st.one_of(st.none(), st.integers(min_value=0), _odd),
+    extra=st.dictionaries(_texts, _values, max_size=3),
+)
+_outcomes = st.one_of(
+    st.none(),
+    st.builds(CallOutcome, kind=st.just("return"), value=_values),
+    st.builds(
+        CallOutcome,
+        kind=st.just("raise"),
+        exc_type=st.one_of(_maybe_text, _odd),
+        exc_message=st.one_of(_maybe_text, _odd),
+    ),
+)
+_records = st.builds(
+    CaptureRecord,
+    module=st.one_of(_texts, _odd),
+    qualname=_texts,
+    timestamp=st.datetimes(timezones=st.just(dt.timezone.utc))
+    | st.datetimes(timezones=st.sampled_from([dt.timezone(dt.timedelta(hours=-5))])),
+    args=st.lists(_values, max_size=3),
+    kwargs=st.dictionaries(_texts, _values, max_size=3),
+    arg_names=st.lists(_texts, max_size=3),
+    filtered=st.lists(_actions, max_size=2),
+    metadata=_metadata,
+    outcome=_outcomes,
+    capture_id=_texts,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(record=_records)
+def test_fast_record_to_primitive_is_what_cattrs_gives(record: CaptureRecord) -> None:
+    fast = record_to_primitive(record)
+    reference = _record_to_primitive_cattrs(record)
+    assert fast == reference
+    assert list(fast) == list(reference)  # same key order (a serialize_data may keep it)
+    assert list(fast["metadata"]) == list(reference["metadata"])
+    assert [type(value) for value in fast.values()] == [type(value) for value in reference.values()]
+
+
+def test_subclassed_record_parts_convert_as_cattrs_converts_them() -> None:
+    @attrs.frozen(kw_only=True)
+    class TaggedAction(FilterAction):
+        tag: str = "x"
+
+    @attrs.frozen(kw_only=True)
+    class TaggedMetadata(CallMetadata):
+        tag: str = "y"
+
+    @attrs.frozen(kw_only=True)
+    class TaggedRecord(CaptureRecord):
+        tag: str = "z"
+
+    action = TaggedAction(path="p", action="omitted", reason="r")
+    for record in (
+        make_record(filtered=(action,)),
+        make_record(metadata=TaggedMetadata(thread_name="T")),
+        TaggedRecord(module="m", qualname="f", timestamp=WHEN, filtered=(action,)),
+    ):
+        assert record_to_primitive(record) == _record_to_primitive_cattrs(record)
+
+
+@settings(max_examples=200)
+@given(moment=st.datetimes(timezones=st.just(dt.timezone.utc)))
+def test_timestamps_format_as_utc_iso_with_microseconds_and_come_back(moment: dt.datetime) -> None:
+    text = _format_timestamp(moment)
+    assert text == moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
+    assert _parse_timestamp(text) == moment
+    # the cached second of the previous call never leaks into the next one
+    later = moment.replace(microsecond=0)
+    if moment.year < 9999:
+        later += dt.timedelta(seconds=1)
+    assert _format_timestamp(later) == later.isoformat(timespec="microseconds").replace(
+        "+00:00", "Z"
+    )

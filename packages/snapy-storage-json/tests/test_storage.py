@@ -209,3 +209,95 @@ def test_corrupt_files_name_the_file_and_the_reason(tmp_path: Path, variant: str
     records, errors = storage.load_all(make_record().function_key)
     assert [record.capture_id for record in records] == [good_ref.capture_id]
     assert [error.path for error in errors] == [bad_ref.path]
+
+
+# -- the fast encode path gives exactly the bytes of the general one --------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from snapy_core import CaptureStorage  # noqa: E402
+from tests import strategies as shared  # noqa: E402
+
+_odd = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    shared.texts,
+    st.builds(Address, shared.texts, shared.texts),
+    st.integers(min_value=2**64),  # orjson refuses it: the general path's strict encoder
+)
+_values = shared.capture_values(max_leaves=8)
+_names = st.text(st.characters(codec="utf-8"), max_size=12)
+
+
+def _deep(depth: int) -> object:
+    value: object = "bottom"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def _records(text: st.SearchStrategy[object]) -> st.SearchStrategy[CaptureRecord]:
+    return st.builds(
+        CaptureRecord,
+        module=st.one_of(st.just(HERE), text),
+        qualname=text,
+        timestamp=shared.datetimes.filter(lambda moment: moment.tzinfo is not None),
+        args=st.lists(st.one_of(_values, st.integers(90, 110).map(_deep)), max_size=3),
+        kwargs=st.dictionaries(shared.texts, _values, max_size=3),
+        arg_names=st.lists(text, max_size=3),
+        filtered=st.lists(
+            st.builds(
+                FilterAction,
+                path=text,
+                action=st.sampled_from(["redacted", "omitted"]),
+                reason=text,
+            ),
+            max_size=2,
+        ),
+        metadata=st.builds(
+            CallMetadata,
+            call_depth=st.one_of(st.integers(0, 5), _odd),
+            thread_name=text,
+            thread_id=st.integers(0, 2**40),
+            task_name=st.one_of(st.none(), text),
+            pid=st.integers(0, 2**22),
+            host=st.one_of(st.none(), text),
+            duration_ns=st.one_of(st.none(), st.integers(0, 10**12), _odd),
+            extra=st.dictionaries(shared.texts, _values, max_size=2),
+        ),
+        outcome=st.one_of(
+            st.none(),
+            st.builds(CallOutcome, kind=st.just("return"), value=_values),
+            st.builds(
+                CallOutcome,
+                kind=st.just("raise"),
+                exc_type=st.one_of(st.none(), text),
+                exc_message=st.one_of(st.none(), text),
+            ),
+        ),
+    )
+
+
+# mostly records as snapy makes them (the fast path), some with odd envelope values (the
+# general path): the bytes must be the same either way
+_any_records = st.one_of(_records(_names), _records(_names), _records(st.one_of(_names, _odd)))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(record=_any_records, indent=st.booleans())
+def test_fast_encode_writes_the_bytes_of_the_general_path(
+    tmp_path_factory: pytest.TempPathFactory, record: CaptureRecord, indent: bool
+) -> None:
+    storage = JSONStorage(tmp_path_factory.getbasetemp() / "unused", indent=indent)
+    assert storage.encode(record) == CaptureStorage.encode(storage, record)
+
+
+def test_fast_encode_is_not_used_by_a_subclass_that_changes_serialize_data(tmp_path: Path) -> None:
+    class Marked(JSONStorage):
+        def serialize_data(self, data: dict[str, object]) -> bytes:
+            return b"marked:" + super().serialize_data(data)
+
+    assert Marked(tmp_path).encode(make_record()).startswith(b"marked:")

@@ -30,6 +30,7 @@ _OPEN_FLAGS = (
 )
 _HAS_FCHMOD = hasattr(os, "fchmod")
 _CAN_FSYNC_DIRECTORY = os.name == "posix"
+_SEP = os.sep
 
 
 def temp_name(final_name: str) -> str:
@@ -66,8 +67,8 @@ def write_atomic_in(
     temporary: str | None = None,
 ) -> None:
     """:func:`write_atomic` of ``directory/name``, for callers that hold both already."""
-    final = directory + os.sep + name
-    temporary = directory + os.sep + (temporary or f".{name}{TEMP_SUFFIX}")
+    prefix = directory + _SEP
+    temporary = prefix + (temporary or "." + name + TEMP_SUFFIX)
     fd = os.open(temporary, _OPEN_FLAGS, mode)
     try:
         try:
@@ -84,7 +85,7 @@ def write_atomic_in(
             os.close(fd)
         if not _HAS_FCHMOD:  # pragma: no cover - Windows before 3.13
             os.chmod(temporary, mode)
-        os.replace(temporary, final)
+        os.replace(temporary, prefix + name)
     except BaseException:
         with suppress(OSError):
             os.unlink(temporary)

@@ -117,6 +117,19 @@ def is_safe_dirname(name: str) -> bool:
 # -- capture ids ---------------------------------------------------------------------------
 
 _sequence = itertools.count(1)
+_UTC = dt.timezone.utc
+_pid_text = str(os.getpid())
+_second_prefix: tuple[tuple[int, ...], str] = ((), "")
+"""The last second formatted (``YYYYmmddTHHMMSS.``): most ids share it with the previous."""
+
+
+def _after_fork_in_child() -> None:
+    global _pid_text
+    _pid_text = str(os.getpid())
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 _CAPTURE_ID = re.compile(
     r"(?P<year>\d{4})(?P<month>\d{2})(?P<day>\d{2})T(?P<hour>\d{2})(?P<minute>\d{2})"
@@ -128,15 +141,29 @@ _ID_PREFIX_LENGTH = 24
 
 def new_capture_id(timestamp: dt.datetime) -> str:
     """A capture id for a call made at ``timestamp``: unique in this process, sortable."""
-    if timestamp.tzinfo is None:
-        raise ValueError(
-            f"capture timestamps must be timezone-aware (UTC), got naive {timestamp!r}"
-        )
-    ts = timestamp.astimezone(dt.timezone.utc)
-    return (
-        f"{ts.year:04d}{ts.month:02d}{ts.day:02d}T{ts.hour:02d}{ts.minute:02d}"
-        f"{ts.second:02d}.{ts.microsecond:06d}Z-{os.getpid()}-{next(_sequence):06d}"
+    global _second_prefix
+    zone = timestamp.tzinfo
+    if zone is not _UTC:
+        if zone is None:
+            raise ValueError(
+                f"capture timestamps must be timezone-aware (UTC), got naive {timestamp!r}"
+            )
+        timestamp = timestamp.astimezone(_UTC)
+    # called on every write: formatting six numbers costs more than comparing them
+    second = (
+        timestamp.year,
+        timestamp.month,
+        timestamp.day,
+        timestamp.hour,
+        timestamp.minute,
+        timestamp.second,
     )
+    cached_second, prefix = _second_prefix
+    if second != cached_second:
+        year, month, day, hour, minute, sec = second
+        prefix = f"{year:04d}{month:02d}{day:02d}T{hour:02d}{minute:02d}{sec:02d}."
+        _second_prefix = (second, prefix)
+    return f"{prefix}{timestamp.microsecond:06d}Z-{_pid_text}-{next(_sequence):06d}"
 
 
 def parse_capture_id(capture_id: str) -> dt.datetime | None:

@@ -379,35 +379,38 @@ class CaptureStorage:
         from a background writer. ``module`` (the module part of ``function_key``) is kept
         in the directory's metadata for listings.
         """
-        # the hot path of every capture: plain strings, no pathlib
+        # the hot path of every capture: plain strings until the returned ref
         capture_id = new_capture_id(timestamp)
         file_name = capture_id + self._suffix
-        for attempt in range(2):
-            directory = self._directories.get(function_key) or self._directory_for_write(
-                function_key, module
-            )
-            path = directory + os.sep + file_name
+        directory = self._directories.get(function_key)
+        if directory is None:
+            directory = self._directory_for_write(function_key, module)
+        try:
+            write_atomic_in(directory, file_name, data, mode=self.file_mode, durable=self.durable)
+        except FileNotFoundError as error:
+            # the directory was removed under us (rm -r, a whole-function prune): create it
+            # again, once
+            self._directories.pop(function_key, None)
             try:
+                directory = self._directory_for_write(function_key, module)
                 write_atomic_in(
                     directory, file_name, data, mode=self.file_mode, durable=self.durable
                 )
-                break
-            except FileNotFoundError as error:
-                # the directory was removed under us (rm -r, a whole-function prune):
-                # create it again, once
-                self._directories.pop(function_key, None)
-                if attempt:
-                    raise self._write_error(error, function_key, Path(path)) from error
-            except OSError as error:
-                raise self._write_error(error, function_key, Path(path)) from error
+            except OSError as again:
+                path = Path(directory, file_name)
+                raise self._write_error(again, function_key, path) from error
+        except OSError as error:
+            raise self._write_error(error, function_key, Path(directory, file_name)) from error
         if self.retention is not None or self.max_age is not None:
             self._apply_retention(directory)
+        if timestamp.tzinfo is not dt.timezone.utc:
+            timestamp = timestamp.astimezone(dt.timezone.utc)
         return CaptureRef(
             function_key=function_key,
             capture_id=capture_id,
-            timestamp=timestamp.astimezone(dt.timezone.utc),
+            timestamp=timestamp,
             backend=self.name,
-            path=Path(path),
+            path=Path(directory + os.sep + file_name),
             size=len(data),
         )
 
@@ -465,12 +468,16 @@ class CaptureStorage:
             now = time.monotonic()
             interval = min(60.0, max_age.total_seconds() / 10)
             age_due = now - self._last_age_prune.get(directory, -interval) >= interval
+            if retention is None and not age_due:
+                return  # nothing to check before the next age prune: no listing
         try:
             names = os.listdir(directory)
         except OSError:
             return
+        if not age_due and retention is not None and len(names) <= retention:
+            return  # no more entries than the limit: no need to look at them
         suffix = self._suffix
-        captures = [name for name in names if name.endswith(suffix) and name[22:24] == "Z-"]
+        captures = [name for name in names if name[22:24] == "Z-" and name.endswith(suffix)]
         if not age_due and (retention is None or len(captures) <= retention):
             return
         if age_due:
@@ -480,7 +487,7 @@ class CaptureStorage:
                 captures, keep=retention, max_age=max_age if age_due else None
             ):
                 with suppress(FileNotFoundError):  # another process pruned it first
-                    os.unlink(os.path.join(directory, name))
+                    os.unlink(directory + os.sep + name)
             self._remove_stale_temps(directory, names)
         except OSError as error:
             if directory not in self._prune_warned:

@@ -8,10 +8,17 @@ from typing import Any, ClassVar
 
 import orjson
 
-from snapy_core import CaptureStorage
+from snapy_core import (
+    CallMetadata,
+    CallOutcome,
+    CaptureRecord,
+    CaptureStorage,
+    record_to_primitive,
+)
 from snapy_core.errors import CaptureCorruptError, RecordError
 
 from ._codec import JSONCodec
+from ._encode import _PLAIN, _Restart
 
 FORMAT = "snapy-json/1"
 """Written as the ``codec`` field of every capture file; a newer format is refused."""
@@ -42,6 +49,79 @@ class JSONStorage(CaptureStorage):
     ) -> None:
         super().__init__(root, **options)
         self.codec = JSONCodec(trusted_modules=trusted_modules, indent=indent)
+
+    def encode(self, record: CaptureRecord) -> bytes:
+        """The file content for ``record``: the same bytes as ``serialize_data`` of
+        ``record_to_primitive(record)`` (:meth:`CaptureStorage.encode`), made faster.
+
+        Runs on every capture. The record's own fields are already JSON (strings, ints,
+        None) and go to orjson as they are; only the captured values (arguments, the
+        result, ``metadata.extra``) walk through the codec's encoder. Anything unusual
+        (a subclass overriding ``serialize_data``, a field of another type, a value
+        orjson refuses, deep nesting) takes the general path, which gives the reference
+        output; a property test holds the two paths to the same bytes.
+        """
+        if type(self).serialize_data is JSONStorage.serialize_data:
+            try:
+                fast = self._encode_plain_record(record)
+            except (_Restart, Exception):  # deep nesting, a value orjson refuses, ...
+                fast = None  # the general path handles it, or reports it properly
+            if fast is not None:
+                return fast
+        return super().encode(record)
+
+    def _encode_plain_record(self, record: CaptureRecord) -> bytes | None:
+        metadata = record.metadata
+        outcome = record.outcome
+        if (
+            type(record) is not CaptureRecord
+            or type(metadata) is not CallMetadata
+            or (outcome is not None and type(outcome) is not CallOutcome)
+        ):
+            return None
+        # the record's own fields must be of exactly the types the general path passes
+        # through unchanged (checked in C: this runs on every capture)
+        if not _PLAIN.issuperset(
+            map(
+                type,
+                (
+                    record.schema,
+                    record.module,
+                    record.qualname,
+                    record.capture_id,
+                    metadata.call_depth,
+                    metadata.thread_name,
+                    metadata.thread_id,
+                    metadata.task_name,
+                    metadata.pid,
+                    metadata.host,
+                    metadata.python_version,
+                    metadata.snapy_version,
+                    metadata.duration_ns,
+                ),
+            )
+        ) or not _PLAIN.issuperset(map(type, record.arg_names)):
+            return None
+        document = record_to_primitive(record)
+        for action in document["filtered"]:
+            if not _PLAIN.issuperset(map(type, action.values())):
+                return None
+        # depths as in the general path: the document is at 0, its fields at 1, theirs at 2
+        encode = self.codec._encoder.encode_at
+        document["args"] = encode(document["args"], 1, None)
+        if record.kwargs:
+            document["kwargs"] = encode(document["kwargs"], 1, None)
+        if metadata.extra:
+            envelope = document["metadata"]
+            envelope["extra"] = encode(envelope["extra"], 2, None)
+        if outcome is not None:
+            result = document["outcome"]
+            fields = (outcome.kind, outcome.exc_type, outcome.exc_message)
+            if not _PLAIN.issuperset(map(type, fields)):
+                return None
+            result["value"] = encode(result["value"], 2, None)
+        document[_FORMAT_FIELD] = FORMAT
+        return orjson.dumps(document, option=self.codec._options)
 
     def serialize_data(self, data: dict[str, Any]) -> bytes:
         """The record (``record_to_primitive`` output) as JSON bytes."""
