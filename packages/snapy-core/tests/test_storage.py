@@ -783,3 +783,57 @@ def test_newest_few_among_many_skip_files_that_are_not_captures(tmp_path: Path) 
         expected = [at(s) for s in range(59, -1, -1)][:limit]
         assert [ref.timestamp for ref in storage.list(KEY, limit=limit)] == expected, limit
     assert storage.list(KEY, limit=0) == []
+
+
+FORK_SCRIPT = """
+import datetime as dt, json, os, sys, threading, time
+from snapy_core import CaptureRecord, CaptureStorage
+
+class Store(CaptureStorage):
+    extension = "json"
+    def serialize_data(self, data):
+        return json.dumps(data, default=str)
+
+store = Store(sys.argv[1])
+held, release = threading.Event(), threading.Event()
+
+def setting_up():  # stands for a background writer creating the directory at the fork
+    with store._setup_lock:
+        held.set()
+        release.wait()
+
+threading.Thread(target=setting_up, daemon=True).start()
+held.wait()
+pid = os.fork()
+if pid == 0:
+    record = CaptureRecord(module="m", qualname="f", timestamp=dt.datetime.now(dt.timezone.utc))
+    store.write(record)  # sets up the directory: takes the lock
+    os._exit(0)
+release.set()
+deadline = time.monotonic() + 60
+while time.monotonic() < deadline:
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        sys.exit(os.waitstatus_to_exitcode(status))
+    time.sleep(0.01)
+os.kill(pid, 9)
+sys.exit("the child never finished its write: a lock held at the fork was never released")
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_writes_although_a_parent_thread_held_the_store_lock(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+
+    script = tmp_path / "fork_while_locked.py"
+    script.write_text(FORK_SCRIPT)
+    result = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "store")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(list((tmp_path / "store" / "m.f").glob("*.json"))) == 1

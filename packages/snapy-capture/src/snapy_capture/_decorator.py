@@ -40,6 +40,7 @@ import threading
 import time
 import traceback
 import warnings
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast, overload
@@ -66,8 +67,11 @@ from snapy_core import (
 
 from . import _profiler, _runtime
 from ._metadata import build_metadata, call_facts
+from ._snapshot import IMMUTABLE_TYPES as _IMMUTABLE_TYPES
 from ._snapshot import snapshot_value, snapshot_values
 from ._writer import get_writer
+
+_WRITER = get_writer()  # one per process (fork gives the child a fresh queue in it)
 
 logger = logging.getLogger("snapy.capture")
 
@@ -84,12 +88,19 @@ _SELF_NAMES = frozenset({"self", "cls", "mcs", "mcls", "metacls"})
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
-def _reseed_after_fork() -> None:
+_live_handles: weakref.WeakValueDictionary[int, CaptureHandle] = weakref.WeakValueDictionary()
+"""Every capture handle of this process, to reset their locks in a forked child."""
+
+
+def _after_fork_in_child() -> None:
     _rng.seed()
+    # a thread of the parent may have held a lock at the fork; it does not exist here
+    for handle in list(_live_handles.values()):
+        handle._setup_lock = threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_reseed_after_fork)
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 @attrs.define
@@ -130,7 +141,6 @@ class _Pending:
         "actions",
         "count",
         "duration_ns",
-        "extra",
         "facts",
         "names",
         "not_copied",
@@ -142,19 +152,25 @@ class _Pending:
         "values",
     )
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        timestamp: int,
+        facts: tuple[Any, ...],
+        count: int,
+        names: tuple[str, ...],
+        profilers: tuple[_profiler.CaptureProfiler, ...] = (),
+    ) -> None:
+        self.timestamp = timestamp
+        self.facts = facts
+        self.count = count
+        self.names = names
+        self.profilers = profilers
         self.actions: list[FilterAction] | None = None
-        self.extra: dict[str, Any] = {}
-        self.not_copied: list[str] = []
-        self.profilers: tuple[_profiler.CaptureProfiler, ...] = ()
+        self.not_copied: Sequence[str] = ()
         self.start_ns = 0
         self.outcome_kind: Literal["return", "raise"] | None = None
         self.outcome_value: Any = None
         self.duration_ns: int | None = None
-        self.timestamp: int
-        self.facts: tuple[Any, ...]
-        self.count: int
-        self.names: tuple[str, ...]
         self.values: Sequence[Any]
 
 
@@ -230,6 +246,8 @@ class CaptureHandle:
         self.lazy = config.lazy_serialization
         # the default: filter, encode and write before the call runs
         self.writes_now = not (self.async_storage or self.lazy or self.capture_result)
+        # async_storage alone: copy the arguments and queue them before the call runs
+        self.queues_now = self.async_storage and not (self.lazy or self.capture_result)
         self.recursive = config.capture_recursive_calls
         self.minimal = config.minimal_capture
         self.debug = config.debug_mode
@@ -261,6 +279,7 @@ class CaptureHandle:
         self._stored_hook: Any = None
         self._setup_lock = threading.Lock()
         self._warned: set[str] = set()
+        _live_handles[self.id] = self
 
     # -- set-up ------------------------------------------------------------------------
 
@@ -550,9 +569,13 @@ class CaptureHandle:
     def begin(self, args: tuple[Any, ...], kwargs: dict[str, Any], depth: int) -> _Pending | None:
         """Start capturing one call; returns what ``finish_*`` needs, or None when done."""
         profilers = _profiler.active
-        if self.writes_now and not profilers:
-            self.capture_now(args, kwargs, depth)
-            return None
+        if not profilers:
+            if self.writes_now:
+                self.capture_now(args, kwargs, depth)
+                return None
+            if self.queues_now:
+                self.queue_now(args, kwargs, depth)
+                return None
         start = time.perf_counter_ns() if profilers else 0
         pending = None
         stage = "reading the arguments"
@@ -562,12 +585,13 @@ class CaptureHandle:
         try:
             if self.skip_first:
                 args = args[1:]
-            pending = _Pending()
-            pending.timestamp = time.time_ns()  # a datetime only when the record is built
-            pending.facts = call_facts(depth)
-            pending.count = len(args)
-            pending.names = self._arg_names(len(args)) + tuple(kwargs)
-            pending.profilers = profilers
+            pending = _Pending(
+                time.time_ns(),  # a datetime only when the record is built
+                call_facts(depth),
+                len(args),
+                self._arg_names(len(args)) + tuple(kwargs),
+                profilers,
+            )
             values = (*args, *kwargs.values())
             if self.lazy:
                 pending.values = values
@@ -653,6 +677,44 @@ class CaptureHandle:
         except Exception as error:
             self._fail(stage, error)
 
+    def queue_now(self, args: tuple[Any, ...], kwargs: dict[str, Any], depth: int) -> None:
+        """``async_storage=True``: what the calling thread does (copy, queue), nothing more.
+
+        The same steps as the general path of :meth:`begin`; filtering, encoding and
+        writing happen on the background writer (:meth:`complete_async`).
+        """
+        writer = _WRITER
+        if writer.is_full():
+            self._dropped(())  # before copying anything: overload stays cheap
+            return
+        stage = "reading the arguments"
+        try:
+            timestamp = time.time_ns()
+            facts = call_facts(depth)
+            if self.skip_first:
+                args = args[1:]
+            count = len(args)
+            names = self._names_by_count.get(count) or self._arg_names(count)
+            values: Sequence[Any] = args
+            if kwargs:
+                names += tuple(kwargs)
+                values = (*args, *kwargs.values())
+            not_copied: Sequence[str] = ()
+            if not _IMMUTABLE_TYPES.issuperset(map(type, values)):  # else nothing to copy
+                stage = "copying the arguments"
+                values, failed = snapshot_values(values)
+                if failed:
+                    self.stats.not_copied += len(failed)
+                    not_copied = [names[i] for i in failed]
+            stage = "queueing the capture"
+            # a plain tuple: the writer thread makes the _Pending (complete_async)
+            if writer.submit(self, (timestamp, facts, count, names, values, not_copied)):
+                self.stats.captured += 1
+            else:
+                self._dropped(())
+        except Exception as error:
+            self._fail(stage, error)
+
     def _note_not_copied(self, pending: _Pending, failed: list[int]) -> None:
         if failed:
             self.stats.not_copied += len(failed)
@@ -683,7 +745,7 @@ class CaptureHandle:
                     value, copied = snapshot_value(value)
                     if not copied:
                         self.stats.not_copied += 1
-                        pending.not_copied.append("return")
+                        pending.not_copied = [*pending.not_copied, "return"]
                 elif kind == "raise":
                     # keep no traceback (and the frames it holds) alive in the queue
                     value = _RaisedSummary(_exception_name(value), str(value))
@@ -741,8 +803,14 @@ class CaptureHandle:
             "snapy_capture.configure_async_writer(max_pending=...).",
         )
 
-    def complete_async(self, pending: _Pending) -> None:
+    def complete_async(self, pending: _Pending | tuple[Any, ...]) -> None:
         """Runs on the background writer: filter, encode and write one capture."""
+        if type(pending) is tuple:  # from queue_now
+            timestamp, facts, count, names, values, not_copied = pending
+            pending = _Pending(timestamp, facts, count, names)
+            pending.values = values
+            pending.not_copied = not_copied
+        assert isinstance(pending, _Pending)
         profilers = pending.profilers
         start = time.perf_counter_ns() if profilers else 0
         stage = "filtering the arguments"

@@ -32,6 +32,15 @@ state = _State()
 _lock = threading.RLock()
 
 
+def _after_fork_in_child() -> None:
+    global _lock
+    _lock = threading.RLock()  # a parent thread switching capture at the fork held it
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def _bump() -> None:
     state.generation += 1
 

@@ -50,6 +50,10 @@ _IMMUTABLE: frozenset[type] = frozenset(
 )
 
 
+IMMUTABLE_TYPES = _IMMUTABLE
+"""Types whose values are shared, never copied (a capture of them cannot change)."""
+
+
 def _is_immutable(value: Any) -> bool:
     cls = type(value)
     if cls in _IMMUTABLE:
@@ -65,8 +69,7 @@ def snapshot_values(values: Sequence[Any]) -> tuple[list[Any], list[int]]:
     A value ``deepcopy`` refuses (it holds a lock, a socket, ...) is kept by reference:
     the backend usually cannot encode such a value either and stores a placeholder.
     """
-    immutable = _IMMUTABLE
-    if all(type(value) in immutable for value in values):  # the common case: nothing to copy
+    if _IMMUTABLE.issuperset(map(type, values)):  # the common case: nothing to copy
         return list(values), []
     memo: dict[int, Any] = {}
     copies: list[Any] = []
@@ -89,4 +92,4 @@ def snapshot_value(value: Any) -> tuple[Any, bool]:
     return copies[0], not failed
 
 
-__all__ = ["snapshot_value", "snapshot_values"]
+__all__ = ["IMMUTABLE_TYPES", "snapshot_value", "snapshot_values"]

@@ -30,6 +30,7 @@ import sys
 import threading
 import time
 import warnings
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
@@ -203,6 +204,7 @@ class CaptureStorage:
         self._last_age_prune: dict[str, float] = {}
         self._prune_warned: set[str] = set()
         self._setup_lock = threading.Lock()
+        _live_stores[id(self)] = self
 
     def __repr__(self) -> str:
         return (
@@ -926,6 +928,21 @@ class CaptureStorage:
                         continue  # another backend's capture
                 strays.append(StrayFile(path=path, reason=f"not a {self.name} capture file name"))
         return strays
+
+
+_live_stores: weakref.WeakValueDictionary[int, CaptureStorage] = weakref.WeakValueDictionary()
+"""Every store of this process, to reset their locks in a forked child."""
+
+
+def _after_fork_in_child() -> None:
+    # A thread of the parent (a background writer setting up a directory) may have held a
+    # store's lock at the fork: it does not exist in the child and would never release it.
+    for store in list(_live_stores.values()):
+        store._setup_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 _CONTAINER_FIELDS: tuple[tuple[str, str, type | tuple[type, ...]], ...] = (
