@@ -41,17 +41,22 @@ def test_event_fields(workload):
         ("return", 0, None, "1"),
     ]
     first, *_, last = events
-    assert first.is_call_event() and not first.is_return_event()
-    assert last.is_return_event() and last.is_exit_event()
+    assert first.is_call_event()
+    assert not first.is_return_event()
+    assert last.is_return_event()
+    assert last.is_exit_event()
     assert first.function_name == "fib"
     assert first.module_name == "snapytrace_workload"
     assert first.qualname == "fib"
     assert first.function == "snapytrace_workload.fib"
     assert first.filename == workload.__file__
     assert first.lineno == workload.fib.__code__.co_firstlineno
-    assert first.duration is None and first.memory_usage is None
-    assert last.call_index == 0 and last.entry_index == 0
-    assert isinstance(last.duration, Seconds) and last.duration >= 0
+    assert first.duration is None
+    assert first.memory_usage is None
+    assert last.call_index == 0
+    assert last.entry_index == 0
+    assert isinstance(last.duration, Seconds)
+    assert last.duration >= 0
     assert repr(last.duration) == "Seconds(...)"
     assert float(last.duration) == last.timestamp - first.timestamp
     timestamps = [e.timestamp for e in events]
@@ -91,8 +96,9 @@ def test_arguments_are_taken_when_the_call_starts(workload):
         workload.validate_all(items)
         items.append(2)
         workload.validate_all(items)
-    calls = [e.args for e in tracer.get_events() if e.qualname == "validate_all"
-             and e.is_call_event()]
+    calls = [
+        e.args for e in tracer.get_events() if e.qualname == "validate_all" and e.is_call_event()
+    ]
     assert calls == [{"values": "[1]"}, {"values": "[1, 2]"}]
 
 
@@ -104,7 +110,8 @@ def test_standard_keeps_long_strings_bounded(workload):
     args = [e.args for e in tracer.get_events() if e.is_call_event()]
     assert args[0] == {"i": "3"}
     shown = args[1]["k"]
-    assert shown.startswith("'xxxx") and shown.endswith("...' (1000 characters)")
+    assert shown.startswith("'xxxx")
+    assert shown.endswith("...' (1000 characters)")
     assert len(shown) < 260
 
 
@@ -165,7 +172,8 @@ def test_all_threads_on_request(workload):
     for index in (1, 2, 3):
         calls = [e for e in by_thread[index] if e.is_call_event()]
         assert [e.qualname for e in calls] == ["worker", "fib", "fib", "fib", "fib", "fib"]
-        assert calls[0].depth == 0 and calls[1].depth == 1
+        assert calls[0].depth == 0
+        assert calls[1].depth == 1
     assert tracer.format_trace().startswith("[thread 0]\n  snapytrace_workload.run_threads(")
 
 
@@ -241,9 +249,7 @@ snapytrace_workload.validate_all(values=<list>) -> <list>
 
 
 def test_line_tracing_and_locals_are_the_same_everywhere(workload):
-    tracer = FunctionTracer(
-        WORKLOAD, TracerConfig(enable_line_tracing=True, capture_locals=True)
-    )
+    tracer = FunctionTracer(WORKLOAD, TracerConfig(enable_line_tracing=True, capture_locals=True))
     with tracer:
         workload.validate_all([-1])
     assert tracer.format_trace() == LINES_TREE
@@ -258,7 +264,8 @@ class Sampling(FunctionTracer):
 
     def should_trace_call(self, frame, event, arg):
         self.asked += 1
-        assert event == "call" and arg is None
+        assert event == "call"
+        assert arg is None
         if self.random.random() > self.rate:
             return False
         return super().should_trace_call(frame, event, arg)
@@ -283,9 +290,7 @@ def test_should_trace_call_override_samples_calls(workload):
 def test_should_trace_call_override_can_reject_one_function(workload):
     class NoSquares(FunctionTracer):
         def should_trace_call(self, frame, event, arg):
-            return frame.f_code.co_name != "square" and super().should_trace_call(
-                frame, event, arg
-            )
+            return frame.f_code.co_name != "square" and super().should_trace_call(frame, event, arg)
 
     tracer = NoSquares(WORKLOAD)
     with tracer:
@@ -298,7 +303,8 @@ def test_the_override_point_costs_nothing_when_not_overridden(workload):
     tracer = FunctionTracer(WORKLOAD)
     with tracer:
         source = tracer._engine.source
-    assert "should_trace" not in source and "skipped" not in source
+    assert "should_trace" not in source
+    assert "skipped" not in source
     sampling = Sampling(rate=1.0, seed=0)
     with sampling:
         assert "should_trace" in sampling._engine.source
@@ -340,7 +346,11 @@ def test_nested_tracers_both_record(workload):
             workload.fib(2)
         workload.square(2)
     assert [e.qualname for e in outer.get_events() if e.is_call_event()] == [
-        "square", "fib", "fib", "fib", "square",
+        "square",
+        "fib",
+        "fib",
+        "fib",
+        "square",
     ]
     assert [e.qualname for e in inner.get_events() if e.is_call_event()] == ["fib"] * 3
 
@@ -384,8 +394,7 @@ def test_code_created_while_tracing_in_a_traced_module(workload):
     namespace = {"__name__": "snapytrace_workload"}
     tracer = FunctionTracer(WORKLOAD)
     with tracer:
-        exec(compile("def made_later(x):\n    return x + 1\n", "<generated>", "exec"),
-             namespace)
+        exec(compile("def made_later(x):\n    return x + 1\n", "<generated>", "exec"), namespace)
         namespace["made_later"](1)
     assert "snapytrace_workload.made_later(x=1) -> 2" in tracer.format_trace()
 

@@ -73,11 +73,19 @@ class Decoded:
 
 
 class _Frame:
-    __slots__ = ("call_index", "child_exceptions", "children", "code", "entry_index",
-                 "entry_time", "task")
+    __slots__ = (
+        "call_index",
+        "child_exceptions",
+        "children",
+        "code",
+        "entry_index",
+        "entry_time",
+        "task",
+    )
 
-    def __init__(self, code: CodeType, entry_index: int, entry_time: float, task: str | None,
-                 call_index: int) -> None:
+    def __init__(
+        self, code: CodeType, entry_index: int, entry_time: float, task: str | None, call_index: int
+    ) -> None:
         self.code = code
         self.entry_index = entry_index
         self.entry_time = entry_time
@@ -152,7 +160,7 @@ class Decoder:
         if name is None:
             try:
                 raw = task.get_name()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 raw = "Task"
             if not isinstance(raw, str) or _DEFAULT_TASK_NAME.match(raw):
                 self.default_task_count += 1
@@ -217,8 +225,16 @@ class Decoder:
                     if memory:
                         mem = buffer[i]
                         i += 1
-                    self.leave(thread, code, info, "return", -t - origin, value=value,
-                               local_values=local_values, memory=mem)
+                    self.leave(
+                        thread,
+                        code,
+                        info,
+                        "return",
+                        -t - origin,
+                        value=value,
+                        local_values=local_values,
+                        memory=mem,
+                    )
                 continue
             marker = head
             if marker == _raw.THREAD_START:
@@ -259,8 +275,16 @@ class Decoder:
                 if memory:
                     mem = buffer[i]
                     i += 1
-                self.leave(thread, code, info, "yield", t - origin, value=value,
-                           local_values=local_values, memory=mem)
+                self.leave(
+                    thread,
+                    code,
+                    info,
+                    "yield",
+                    t - origin,
+                    value=value,
+                    local_values=local_values,
+                    memory=mem,
+                )
             elif marker == _raw.UNWIND:
                 exc_type, exc_message, exc_id = buffer[i], buffer[i + 1], buffer[i + 2]
                 i += 3
@@ -272,9 +296,16 @@ class Decoder:
                 if memory:
                     mem = buffer[i]
                     i += 1
-                self.leave(thread, code, info, "exception", t - origin,
-                           exception=(exc_type, exc_message, exc_id),
-                           local_values=local_values, memory=mem)
+                self.leave(
+                    thread,
+                    code,
+                    info,
+                    "exception",
+                    t - origin,
+                    exception=(exc_type, exc_message, exc_id),
+                    local_values=local_values,
+                    memory=mem,
+                )
             elif marker == _raw.LINE:
                 line = buffer[i]
                 i += 1
@@ -290,11 +321,20 @@ class Decoder:
             return False
         return True
 
-    def enter(self, thread: _Thread, code: CodeType, info: CodeInfo, kind: str, t: float,
-              args: dict[str, str] | None, task: Any, memory: int | None) -> None:
+    def enter(
+        self,
+        thread: _Thread,
+        code: CodeType,
+        info: CodeInfo,
+        kind: str,
+        t: float,
+        args: dict[str, str] | None,
+        task: Any,
+        memory: int | None,
+    ) -> None:
         stack = thread.stack
-        task_name = self.task_name(task) if task is not None else (
-            stack[-1].task if stack else None
+        task_name = (
+            self.task_name(task) if task is not None else (stack[-1].task if stack else None)
         )
         if stack:
             stack[-1].children += 1
@@ -328,9 +368,19 @@ class Decoder:
         )
         stack.append(_Frame(code, index, t, task_name, index))
 
-    def leave(self, thread: _Thread, code: CodeType, info: CodeInfo, kind: str, t: float, *,
-              value: str | None = None, exception: tuple[Any, Any, Any] | None = None,
-              local_values: Any = None, memory: int | None = None) -> None:
+    def leave(
+        self,
+        thread: _Thread,
+        code: CodeType,
+        info: CodeInfo,
+        kind: str,
+        t: float,
+        *,
+        value: str | None = None,
+        exception: tuple[Any, Any, Any] | None = None,
+        local_values: Any = None,
+        memory: int | None = None,
+    ) -> None:
         stack = thread.stack
         frame: _Frame | None = None
         if stack and stack[-1].code is code:
@@ -347,8 +397,11 @@ class Decoder:
         if exception is not None:
             exc_type, exc_message, exc_id = exception
             if exc_id is not None:
-                from_callee = frame is not None and frame.child_exceptions is not None \
+                from_callee = (
+                    frame is not None
+                    and frame.child_exceptions is not None
                     and exc_id in frame.child_exceptions
+                )
                 origin = "propagated" if from_callee else "raised"
                 if stack:
                     parent = stack[-1]
@@ -387,7 +440,8 @@ class Decoder:
                 lineno=info.firstlineno,
                 depth=depth,
                 index=len(self.events),
-                call_index=frame.call_index if frame is not None and frame.call_index >= 0
+                call_index=frame.call_index
+                if frame is not None and frame.call_index >= 0
                 else None,
                 entry_index=frame.entry_index if frame is not None else None,
                 thread_id=thread.ident,
@@ -428,8 +482,9 @@ class Decoder:
         )
 
 
-def decode(recordings: Iterable[Recording], catalog: CodeCatalog,
-           max_events: int | None) -> Decoded:
+def decode(
+    recordings: Iterable[Recording], catalog: CodeCatalog, max_events: int | None
+) -> Decoded:
     recordings = list(recordings)
     decoder = Decoder(catalog, max_events)
     origin = recordings[0].started_at if recordings else 0.0
@@ -444,8 +499,12 @@ def decode(recordings: Iterable[Recording], catalog: CodeCatalog,
             total += recording.stopped_at - recording.started_at
     dropped += decoder.dropped
     names = {index: f"thread-{index}" for index in range(decoder._thread_count)}
-    names.update({thread.index: decoder.thread_names.get(ident, f"thread-{thread.index}")
-                  for ident, thread in decoder.threads.items()})
+    names.update(
+        {
+            thread.index: decoder.thread_names.get(ident, f"thread-{thread.index}")
+            for ident, thread in decoder.threads.items()
+        }
+    )
     return Decoded(
         events=decoder.events,
         dropped=dropped,

@@ -28,10 +28,10 @@ from . import _raw
 from ._discovery import discover
 from ._recording import Recording, Snippets, compile_functions, namespace
 
-if sys.version_info >= (3, 12):  # pragma: no branch
-    _monitoring = sys.monitoring
-    _EVENTS = _monitoring.events
-    DISABLE = _monitoring.DISABLE
+# Any: typed for Python 3.10, where sys.monitoring does not exist
+_monitoring: Any = getattr(sys, "monitoring", None)
+_EVENTS: Any = getattr(_monitoring, "events", None)
+DISABLE: Any = getattr(_monitoring, "DISABLE", None)
 
 _TOOL_CANDIDATES = (3, 4, 5, 2)  # never DEBUGGER_ID (0) or COVERAGE_ID (1)
 _TOOL_NAME = "snapy-trace"
@@ -41,6 +41,11 @@ _lock = threading.Lock()
 
 def available() -> bool:
     return sys.version_info >= (3, 12)
+
+
+def holders() -> str:
+    """Who holds the tool ids snapy may use, for messages."""
+    return ", ".join(f"{tool}={_monitoring.get_tool(tool)!r}" for tool in (2, 3, 4, 5))
 
 
 def free_tool_ids() -> list[int]:
@@ -110,9 +115,7 @@ class MonitoringEngine:
         return previous(frame, event, arg) if previous is not None else None
 
     def _holders(self) -> str:
-        return ", ".join(
-            f"{tool}={_monitoring.get_tool(tool)!r}" for tool in (2, 3, 4, 5)
-        )
+        return ", ".join(f"{tool}={_monitoring.get_tool(tool)!r}" for tool in (2, 3, 4, 5))
 
     def _install(self) -> None:
         assert self.tools is not None
@@ -144,14 +147,22 @@ class MonitoringEngine:
             return
         record, discovery = self.tools
         self.tools = None
-        if self.recording.config.trace_all_threads and threading.getprofile() == self._thread_started:
+        if (
+            self.recording.config.trace_all_threads
+            and threading.getprofile() == self._thread_started
+        ):
             threading.setprofile(self._previous_profile)
         events = _EVENTS
         with _lock:
             for tool in (record, discovery):
                 for event in (
-                    events.PY_START, events.PY_RESUME, events.PY_RETURN, events.PY_YIELD,
-                    events.PY_UNWIND, events.PY_THROW, events.LINE,
+                    events.PY_START,
+                    events.PY_RESUME,
+                    events.PY_RETURN,
+                    events.PY_YIELD,
+                    events.PY_UNWIND,
+                    events.PY_THROW,
+                    events.LINE,
                 ):
                     _monitoring.register_callback(tool, event, None)
                 _monitoring.set_events(tool, 0)
@@ -195,9 +206,10 @@ class MonitoringEngine:
             self._arm(code)
             # the recording tool was not armed when this call started: record it here
             self._callbacks["enter_found"](code, frame)
-        except Exception as error:  # noqa: BLE001 - never break the traced program
+        except Exception as error:
             self.recording.notes.append(
-                f"discovery failed for {code.co_qualname}: {type(error).__name__}: {error}"
+                f"discovery failed for {getattr(code, 'co_qualname', code.co_name)}: "
+                f"{type(error).__name__}: {error}"
             )
         return DISABLE
 
@@ -259,7 +271,7 @@ class MonitoringEngine:
             return "\n".join(line for line in lines if line) + "\n"
 
         def resume() -> str:
-            lines = [f"def on_resume(code, offset):", s.thread_check.rstrip("\n")]
+            lines = ["def on_resume(code, offset):", s.thread_check.rstrip("\n")]
             if s.override:
                 lines.append("    if skipped and getframe(1) in skipped:")
                 lines.append("        return")
@@ -272,9 +284,12 @@ class MonitoringEngine:
             return "\n".join(line for line in lines if line) + "\n"
 
         def throw() -> str:
-            lines = [f"def on_throw(code, offset, exc):",
-                     "    if id(code) not in armed:", "        return",
-                     s.thread_check.rstrip("\n")]
+            lines = [
+                "def on_throw(code, offset, exc):",
+                "    if id(code) not in armed:",
+                "        return",
+                s.thread_check.rstrip("\n"),
+            ]
             if s.override:
                 lines.append("    if skipped and getframe(1) in skipped:")
                 lines.append("        return")
@@ -316,28 +331,28 @@ class MonitoringEngine:
 
         def line() -> str:
             return (
-                f"def on_line(code, line):\n"
+                "def on_line(code, line):\n"
                 + s.thread_check
                 + "    if len(buf) > LIMIT:\n        return overflow()\n"
                 + f"    buf += (LINE, code, now(), {s.tid}line)\n"
             )
 
-        source = "".join([
-            entry("on_start", "code, offset", "getframe(1)"),
-            entry("enter_found", "code, frame", None),
-            resume(),
-            throw(),
-            exit_("on_return", "code, offset, value", "", True),
-            exit_("on_yield", "code, offset, value", "YIELD", False),
-            exit_("on_unwind", "code, offset, value", "UNWIND", True),
-            line(),
-        ])
+        source = "".join(
+            [
+                entry("on_start", "code, offset", "getframe(1)"),
+                entry("enter_found", "code, frame", None),
+                resume(),
+                throw(),
+                exit_("on_return", "code, offset, value", "", True),
+                exit_("on_yield", "code, offset, value", "YIELD", False),
+                exit_("on_unwind", "code, offset, value", "UNWIND", True),
+                line(),
+            ]
+        )
         self.source = source
         self._callbacks = compile_functions(source, names)
         check = s.thread_check
-        self._droppers = compile_functions(
-            _DROPPERS.format(check=check), names
-        )
+        self._droppers = compile_functions(_DROPPERS.format(check=check), names)
 
 
 _DROPPERS = """

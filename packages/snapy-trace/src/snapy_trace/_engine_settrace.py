@@ -53,10 +53,10 @@ def is_yield(code: bytes, op: int, lasti: int) -> bool:
 
 def is_resume(frame: Any) -> bool:
     """Is this ``call`` event a generator / coroutine resuming, not starting?"""
-    lasti = frame.f_lasti
+    lasti: int = frame.f_lasti
     if RESUME_OP < 0:  # 3.10: a new frame has not run any instruction
         return lasti >= 0
-    code = frame.f_code.co_code
+    code: bytes = frame.f_code.co_code
     # 3.11+: a new generator frame stands on "RESUME 0"; a resumed one after a yield
     return not (lasti >= 0 and code[lasti] == RESUME_OP and code[lasti + 1] == 0)
 
@@ -102,9 +102,13 @@ class SettraceEngine:
         if recording.config.trace_all_threads:
             self.previous_threading = threading.gettrace()
             for_threads = (
-                functions["on_call"] if self.previous_threading is None
-                else chain(self.previous_threading, functions["on_call"],
-                           recording.config.enable_line_tracing)
+                functions["on_call"]
+                if self.previous_threading is None
+                else chain(
+                    self.previous_threading,
+                    functions["on_call"],
+                    recording.config.enable_line_tracing,
+                )
             )
             buffer = recording.buffer
 
@@ -156,7 +160,7 @@ class SettraceEngine:
         module = module if isinstance(module, str) else None
         try:
             keep = self.recording.module_filter.decide(module, filename)
-        except Exception:  # noqa: BLE001 - never break the traced program
+        except Exception:
             keep = False
         if filename.startswith("<"):
             # pseudo files (<string>, <frozen ...>) may hold code of several modules: decided
@@ -207,10 +211,11 @@ class SettraceEngine:
         body = _enter_body(s)
         comprehension_check = (
             "    if code.co_name in COMPREHENSIONS:\n        return None\n"
-            if _SKIP_COMPREHENSIONS else ""
+            if _SKIP_COMPREHENSIONS
+            else ""
         )
         source = (
-            f"def on_call(frame, event, arg):\n"
+            "def on_call(frame, event, arg):\n"
             "    code = frame.f_code\n"
             "    filename = code.co_filename\n"
             "    if filename in rejected:\n"
@@ -219,7 +224,7 @@ class SettraceEngine:
             "        return classify(frame)\n"
             + comprehension_check
             + body
-            + f"\ndef enter(frame, code):\n"
+            + "\ndef enter(frame, code):\n"
             + body
         )
         self.source = local_source + source

@@ -125,7 +125,7 @@ def locals_of(frame: Any) -> tuple[str, ...]:
     """``(name, repr, name, repr, ...)`` of a frame's locals, bounded, taken now."""
     try:
         items = list(frame.f_locals.items())
-    except Exception:  # noqa: BLE001 - never break the traced program
+    except Exception:
         return ()
     flat: list[str] = []
     for name, value in items:
@@ -139,13 +139,14 @@ class Snippets:
 
     def __init__(self, recording: Recording) -> None:
         layout = recording.layout
-        self.thread_check = "" if layout.threads else (
-            "    if get_ident() != THREAD:\n        return\n"
+        self.thread_check = (
+            "" if layout.threads else ("    if get_ident() != THREAD:\n        return\n")
         )
         self.tid = "get_ident(), " if layout.threads else ""
         self.mem = "memory()[0], " if layout.memory else ""
-        self.args = {"minimal": "", "standard": _KEEP_STANDARD,
-                     "verbose": _KEEP_VERBOSE}[layout.detail]
+        self.args = {"minimal": "", "standard": _KEEP_STANDARD, "verbose": _KEEP_VERBOSE}[
+            layout.detail
+        ]
         self.value = _VALUE[layout.detail]
         self.locals = "locals_of(frame), " if layout.locals else ""
         self.override = recording.should_trace_call is not None
@@ -173,8 +174,7 @@ def compile_functions(source: str, names: dict[str, Any]) -> dict[str, Any]:
         + "}\n"
     )
     scope: dict[str, Any] = {}
-    exec(compile(factory, "<snapy-trace generated>", "exec"), {"__builtins__": __builtins__},
-         scope)
+    exec(compile(factory, "<snapy-trace generated>", "exec"), {"__builtins__": __builtins__}, scope)
     functions: dict[str, Any] = scope["_factory"](**names)
     return functions
 

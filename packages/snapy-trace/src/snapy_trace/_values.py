@@ -84,7 +84,7 @@ class _SafeRepr(reprlib.Repr):
     def repr_instance(self, x: Any, level: int) -> str:
         try:
             text = repr(x)
-        except BaseException as error:  # noqa: BLE001 - a user __repr__ may raise anything
+        except BaseException as error:
             if isinstance(error, (KeyboardInterrupt, SystemExit)):
                 raise
             return f"<{_type_name(type(x))} (repr failed: {type(error).__name__})>"
@@ -100,14 +100,15 @@ def keep_verbose(value: Any) -> str:
     """What the verbose detail level stores for one value: a bounded ``repr``."""
     try:
         return _safe_repr(value)
-    except BaseException as error:  # noqa: BLE001
+    except BaseException as error:
         if isinstance(error, (KeyboardInterrupt, SystemExit)):
             raise
         return f"<{_type_name(type(value))} (repr failed: {type(error).__name__})>"
 
 
 def _type_name(kind: type) -> str:
-    return getattr(kind, "__qualname__", None) or getattr(kind, "__name__", "?")
+    name = getattr(kind, "__qualname__", None) or getattr(kind, "__name__", None)
+    return name if isinstance(name, str) else "?"
 
 
 def show_standard(kept: Any) -> str:
@@ -117,7 +118,7 @@ def show_standard(kept: Any) -> str:
     if isinstance(kept, Truncated):
         if kept.original_type is str:
             return f"{str.__repr__(kept)[:-1]}...' ({kept.original_length} characters)"
-        return f"{str(kept)}... ({kept.original_length} bytes)"
+        return f"{kept!s}... ({kept.original_length} bytes)"
     text = repr(kept)
     return text if len(text) <= REPR_LIMIT else text[: REPR_LIMIT - 3] + "..."
 
@@ -138,8 +139,9 @@ def _temporary_roots() -> tuple[str, ...]:
         value = os.environ.get(variable)
         if value:
             roots.update({value, os.path.realpath(value)})
-    return tuple(sorted((root.rstrip("/\\") for root in roots if len(root) > 1), key=len,
-                        reverse=True))
+    return tuple(
+        sorted((root.rstrip("/\\") for root in roots if len(root) > 1), key=len, reverse=True)
+    )
 
 
 _PYTEST_TMP = re.compile(r"pytest-of-[^/\\'\"]+[/\\]pytest-\d+[/\\]")
@@ -167,7 +169,7 @@ def describe_exception(error: BaseException) -> tuple[str, str]:
         name = f"{module}.{name}"
     try:
         message = str(error)
-    except BaseException as failure:  # noqa: BLE001
+    except BaseException as failure:
         if isinstance(failure, (KeyboardInterrupt, SystemExit)):
             raise
         message = f"<str() failed: {type(failure).__name__}>"
