@@ -44,6 +44,7 @@ class CodeInfo:
     filename: str
     firstlineno: int
     argnames: tuple[str, ...]
+    locals_order: tuple[str, ...]
     is_async: bool
 
 
@@ -132,6 +133,7 @@ class Decoder:
                 filename=code.co_filename,
                 firstlineno=code.co_firstlineno,
                 argnames=tuple(code.co_varnames[:count]),
+                locals_order=_raw.locals_order(code),
                 is_async=bool(code.co_flags & _raw.ASYNC_FLAGS),
             )
             self.infos[id(code)] = info
@@ -179,6 +181,7 @@ class Decoder:
         threads = layout.threads
         values = layout.values
         show = show_verbose if layout.detail == "verbose" else show_standard
+        standard = layout.detail == "standard"
         memory = layout.memory
         locals_ = layout.locals
         # the thread that started the tracer is thread 0
@@ -199,7 +202,14 @@ class Decoder:
                 info = self.info(code)
                 if t > 0:
                     args = None
-                    if values:
+                    if standard:
+                        # the values of f_locals at the call, in locals_order
+                        count = buffer[i]
+                        slots = buffer[i + 1 : i + 1 + count]
+                        i += 1 + count
+                        shown = dict(zip(info.locals_order, map(show, slots)))
+                        args = {name: shown[name] for name in info.argnames if name in shown}
+                    elif values:
                         count = len(info.argnames)
                         args = {name: show(buffer[i + k]) for k, name in enumerate(info.argnames)}
                         i += count

@@ -32,6 +32,7 @@ from typing import Any
 from . import _raw
 from ._discovery import discover
 from ._recording import Recording, Snippets, compile_functions, namespace
+from ._watcher import internal, watcher
 
 _OP = dis.opmap
 RETURN_OPS = frozenset(_OP[name] for name in ("RETURN_VALUE", "RETURN_CONST") if name in _OP)
@@ -115,6 +116,9 @@ class SettraceEngine:
             def thread_started(frame: Any, event: str, arg: Any) -> Any:
                 # first call in a new thread: note the thread (identifiers of finished
                 # threads are reused), then trace as usual
+                if internal(threading.current_thread()):
+                    sys.settrace(None)
+                    return None
                 buffer.extend((_raw.THREAD_START, threading.get_ident()))
                 sys.settrace(for_threads)
                 return for_threads(frame, event, arg)
@@ -123,8 +127,12 @@ class SettraceEngine:
             self.thread_function = thread_started
             threading.settrace(thread_started)
         sys.settrace(installed)
+        if recording.config.max_events is not None:
+            watcher.watch(id(self), recording.buffer, limit=recording.slot_limit,
+                          on_full=self.overflow, on_thread=None, known_threads=set())
 
     def stop(self) -> None:
+        watcher.unwatch(id(self))
         if self.stopped:
             return
         self.stopped = True
@@ -168,17 +176,31 @@ class SettraceEngine:
             if not keep:
                 return None
         elif keep:
-            self.kept.add(filename)
+            if not self.recording.overflowed:
+                self.kept.add(filename)
         else:
             self.rejected.add(filename)
             return None
         self.recording.catalog.learn(code, module or "")
         if _SKIP_COMPREHENSIONS and code.co_name in _raw.COMPREHENSIONS:
             return None
+        if self.recording.overflowed:
+            self.kept.discard(filename)
+            self.recording.dropped[0] += 1
+            frame.f_trace_lines = False
+            return self._count_dropped
         return self._functions["enter"](frame, code)
 
     def overflow(self) -> None:
+        """The budget is spent (called by the watcher): new calls are only counted."""
         self.recording.overflowed = True
+        self.kept.clear()  # calls in traced files now take the slow path, which counts them
+
+    def _count_dropped(self, frame: Any, event: str, arg: Any) -> Any:
+        if event == "return":
+            self.recording.dropped[0] += 1
+            return None
+        return self._count_dropped
 
     # -- code generation ------------------------------------------------------------------
 
@@ -245,70 +267,66 @@ def _enter_body(s: Snippets) -> str:
             "            skipped.add(frame)",
             "        return None",
         ]
+
+    def record(head: list[str], items: list[str], indent: str) -> list[str]:
+        inner = indent + "    "
+        return [
+            f"{indent}if code.co_flags & ASYNC:",
+            *s.emit([*head, *s.tid, *items, "current_task()", *s.mem], inner),
+            f"{indent}else:",
+            *s.emit([*head, *s.tid, *items, *s.mem], inner),
+        ]
+
     lines += [
-        "    if len(buf) > LIMIT:",
-        "        overflow()",
-        "        dropped[0] += 1",
-        "        return local",
         "    if code.co_flags & SUSPENDABLE and is_resume(frame):",
-        "        if code.co_flags & ASYNC:",
-        f"            buf += (RESUME, code, now(), {s.tid}current_task(), {s.mem})",
-        "        else:",
-        f"            buf += (RESUME, code, now(), {s.tid}{s.mem})",
+        *record(["RESUME", "code", "now()"], [], "        "),
         "        return local",
     ]
-    if s.args:
-        lines += ["    loc = frame.f_locals", f"    args = {s.args}"]
-        star = "*args, "
-    else:
-        star = ""
-    lines += [
-        "    if code.co_flags & ASYNC:",
-        f"        buf += (code, now(), {s.tid}{star}current_task(), {s.mem})",
-        "    else:",
-        f"        buf += (code, now(), {s.tid}{star}{s.mem})",
-        "    return local",
-    ]
+    prelude, items = s.arguments("frame")
+    if prelude:
+        lines.append(prelude.rstrip("\n"))
+    lines += [*record(["code", "now()"], items, "    "), "    return local"]
     return "\n".join(lines) + "\n"
 
 
 def _local_source(s: Snippets) -> str:
-    locals_slot = s.locals
-    value = s.value
-    return (
-        f"def local(frame, event, arg):\n"
-        "    if event == 'return':\n"
-        "        t = now()\n"
-        "        if len(buf) > LIMIT:\n"
-        "            dropped[0] += 1\n"
-        "            pending.pop(frame, None)\n"
-        "            return None\n"
-        "        code = frame.f_code\n"
-        "        lasti = frame.f_lasti\n"
-        "        op = code.co_code[lasti] if lasti >= 0 else 0\n"
-        "        pend = pending.pop(frame, None) if pending else None\n"
-        "        value = arg\n"
-        "        if op in RETURN_OPS:\n"
-        f"            buf += (code, -t, {s.tid}{value}{locals_slot}{s.mem})\n"
-        "        elif is_yield(code.co_code, op, lasti) and (\n"
-        "                pend is None or pend[0] != lasti or arg is not None):\n"
-        f"            buf += (YIELD, code, t, {s.tid}{value}{locals_slot}{s.mem})\n"
-        "        elif pend is None:\n"
-        f"            buf += (UNWIND, code, t, {s.tid}None, None, None, {locals_slot}{s.mem})\n"
-        "        else:\n"
-        "            name, message = describe(pend[1])\n"
-        f"            buf += (UNWIND, code, t, {s.tid}name, message, id(pend[1]), "
-        f"{locals_slot}{s.mem})\n"
-        "        return None\n"
-        "    if event == 'exception':\n"
-        "        pending[frame] = (frame.f_lasti, arg[1])\n"
-        "    elif event == 'line' and LINES:\n"
-        "        if len(buf) > LIMIT:\n"
-        "            dropped[0] += 1\n"
-        "        else:\n"
-        f"            buf += (LINE, frame.f_code, now(), {s.tid}frame.f_lineno)\n"
-        "    return local\n"
-    )
+    after = [*s.locals, *s.mem]
+    body = [
+        "def local(frame, event, arg):",
+        "    if event == 'return':",
+        "        t = now()",
+        "        if len(buf) > LIMIT:",
+        "            dropped[0] += 1",
+        "            pending.pop(frame, None)",
+        "            return None",
+        "        code = frame.f_code",
+        "        lasti = frame.f_lasti",
+        "        op = code.co_code[lasti] if lasti >= 0 else 0",
+        "        pend = pending.pop(frame, None) if pending else None",
+        "        value = arg",
+        "        if op in RETURN_OPS:",
+        *s.emit(["code", "-t", *s.tid, *s.value, *after], "            "),
+        "        elif is_yield(code.co_code, op, lasti) and (",
+        "                pend is None or pend[0] != lasti or arg is not None):",
+        *s.emit(["YIELD", "code", "t", *s.tid, *s.value, *after], "            "),
+        "        elif pend is None:",
+        *s.emit(["UNWIND", "code", "t", *s.tid, "None", "None", "None", *after],
+                "            "),
+        "        else:",
+        "            name, message = describe(pend[1])",
+        *s.emit(["UNWIND", "code", "t", *s.tid, "name", "message", "id(pend[1])", *after],
+                "            "),
+        "        return None",
+        "    if event == 'exception':",
+        "        pending[frame] = (frame.f_lasti, arg[1])",
+        "    elif event == 'line' and LINES:",
+        "        if len(buf) > LIMIT:",
+        "            dropped[0] += 1",
+        "        else:",
+        *s.emit(["LINE", "frame.f_code", "now()", *s.tid, "frame.f_lineno"], "            "),
+        "    return local",
+    ]
+    return "\n".join(body) + "\n"
 
 
 def chain(previous: Any, ours: Any, lines: bool) -> Any:
