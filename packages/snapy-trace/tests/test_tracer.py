@@ -441,3 +441,32 @@ def test_bad_configuration_is_explained():
         FunctionTracer(["my app/*"])
     with pytest.raises(TraceError, match="unknown format"):
         FunctionTracer(WORKLOAD).format_trace("svg")
+
+
+def test_an_exception_through_a_comprehension(workload):
+    """Comprehensions are frames before 3.12 only; the calls are the same everywhere."""
+    tracer = FunctionTracer(WORKLOAD)
+    with pytest.raises(workload.ValidationError), tracer:
+        workload.validate_each([1, -1])
+    assert tracer.format_trace() == (
+        "snapytrace_workload.validate_each(values=<list>) !! propagated "
+        "snapytrace_workload.ValidationError: negative: -1\n"
+        "  snapytrace_workload.validate(value=1) -> 1\n"
+        "  snapytrace_workload.validate(value=-1) !! raised snapytrace_workload.ValidationError:"
+        " negative: -1"
+    )
+
+
+def test_lines_of_a_comprehension_belong_to_its_function(workload):
+    """Line events follow each interpreter's line tracing (around comprehensions and
+    exception handlers they differ between versions); they are never attributed to a
+    comprehension frame."""
+    tracer = FunctionTracer(WORKLOAD, TracerConfig(enable_line_tracing=True))
+    with pytest.raises(workload.ValidationError), tracer:
+        workload.validate_each([1, -1])
+    lines = [(e.qualname, e.lineno, e.depth) for e in tracer.get_events() if e.event_type == "line"]
+    comprehension_line = workload.validate_each.__code__.co_firstlineno + 1
+    assert {name for name, *_ in lines} == {"validate_each", "validate"}
+    assert {(line, depth) for name, line, depth in lines if name == "validate_each"} == {
+        (comprehension_line, 0)
+    }

@@ -20,11 +20,14 @@ from __future__ import annotations
 import gc
 import re
 import threading
+import warnings
 from collections.abc import Iterable
 from types import CodeType, FunctionType
 from typing import Any
 
 import attrs
+
+from snapy_core.errors import TraceWarning
 
 from . import _raw
 from ._discovery import CodeCatalog
@@ -46,6 +49,8 @@ class CodeInfo:
     argnames: tuple[str, ...]
     locals_order: tuple[str, ...]
     is_async: bool
+    hidden: bool
+    """A comprehension frame (Python 3.10/3.11): not an event, its callees go to its caller."""
 
 
 def _qualname(code: CodeType, catalog: CodeCatalog) -> str:
@@ -97,13 +102,22 @@ class _Frame:
         self.child_exceptions: set[int] | None = None
 
 
+HIDDEN = -2
+"""``entry_index`` of a comprehension frame on the stack."""
+
+
 class _Thread:
-    __slots__ = ("ident", "index", "stack")
+    __slots__ = ("hidden", "ident", "index", "stack")
 
     def __init__(self, index: int, ident: int) -> None:
         self.index = index
         self.ident = ident
         self.stack: list[_Frame] = []
+        self.hidden = 0  # comprehension frames on the stack
+
+    @property
+    def depth(self) -> int:
+        return len(self.stack) - self.hidden
 
 
 class Decoder:
@@ -135,6 +149,7 @@ class Decoder:
                 argnames=tuple(code.co_varnames[:count]),
                 locals_order=_raw.locals_order(code),
                 is_async=bool(code.co_flags & _raw.ASYNC_FLAGS),
+                hidden=code.co_name in _raw.COMPREHENSIONS,
             )
             self.infos[id(code)] = info
         return info
@@ -190,7 +205,8 @@ class Decoder:
         i = 0
         while i < end:
             head = buffer[i]
-            if type(head) is code_type:
+            kind = type(head)
+            if kind is code_type:  # a call
                 code = head
                 t = buffer[i + 1]
                 i += 2
@@ -200,51 +216,61 @@ class Decoder:
                 else:
                     thread = main
                 info = self.info(code)
-                if t > 0:
-                    args = None
-                    if standard:
-                        # the values of f_locals at the call, in locals_order
-                        count = buffer[i]
-                        slots = buffer[i + 1 : i + 1 + count]
-                        i += 1 + count
-                        shown = dict(zip(info.locals_order, map(show, slots)))
-                        args = {name: shown[name] for name in info.argnames if name in shown}
-                    elif values:
-                        count = len(info.argnames)
-                        args = {name: show(buffer[i + k]) for k, name in enumerate(info.argnames)}
-                        i += count
-                    task = None
-                    if info.is_async:
-                        task = buffer[i]
-                        i += 1
-                    mem = None
-                    if memory:
-                        mem = buffer[i]
-                        i += 1
-                    self.enter(thread, code, info, "call", t - origin, args or {}, task, mem)
+                args = None
+                if standard:
+                    # the values of f_locals at the call, in locals_order
+                    count = buffer[i]
+                    slots = buffer[i + 1 : i + 1 + count]
+                    i += 1 + count
+                    shown = dict(zip(info.locals_order, map(show, slots), strict=False))
+                    args = {name: shown[name] for name in info.argnames if name in shown}
+                elif values:
+                    count = len(info.argnames)
+                    args = {name: show(buffer[i + k]) for k, name in enumerate(info.argnames)}
+                    i += count
+                task = None
+                if info.is_async:
+                    task = buffer[i]
+                    i += 1
+                mem = None
+                if memory:
+                    mem = buffer[i]
+                    i += 1
+                self.enter(thread, code, info, "call", t - origin, args or {}, task, mem)
+                continue
+            if kind is float:  # a return (of the innermost open call of its thread)
+                t = -head
+                i += 1
+                if threads:
+                    thread = self.thread(buffer[i])
+                    i += 1
                 else:
-                    value = None
-                    if values:
-                        value = show(buffer[i])
-                        i += 1
-                    local_values = None
-                    if locals_:
-                        local_values = buffer[i]
-                        i += 1
-                    mem = None
-                    if memory:
-                        mem = buffer[i]
-                        i += 1
+                    thread = main
+                value = None
+                if values:
+                    value = show(buffer[i])
+                    i += 1
+                local_values = None
+                if locals_:
+                    local_values = buffer[i]
+                    i += 1
+                mem = None
+                if memory:
+                    mem = buffer[i]
+                    i += 1
+                if thread.stack:
+                    code = thread.stack[-1].code
                     self.leave(
                         thread,
                         code,
-                        info,
+                        self.info(code),
                         "return",
-                        -t - origin,
+                        t - origin,
                         value=value,
                         local_values=local_values,
                         memory=mem,
                     )
+                # else: the return of a call that began before the tracer started
                 continue
             marker = head
             if marker == _raw.THREAD_START:
@@ -348,6 +374,10 @@ class Decoder:
         )
         if stack:
             stack[-1].children += 1
+        if info.hidden:
+            stack.append(_Frame(code, HIDDEN, t, task_name, HIDDEN))
+            thread.hidden += 1
+            return
         if not self._room():
             # keep the stack right so that depths after truncation stay meaningful
             stack.append(_Frame(code, -1, t, task_name, -1))
@@ -364,7 +394,7 @@ class Decoder:
                 function_name=info.name,
                 filename=info.filename,
                 lineno=info.firstlineno,
-                depth=len(stack),
+                depth=thread.depth,
                 index=index,
                 call_index=call_index if call_index >= 0 else None,
                 thread_id=thread.ident,
@@ -395,13 +425,24 @@ class Decoder:
         frame: _Frame | None = None
         if stack and stack[-1].code is code:
             frame = stack.pop()
+            if frame.entry_index == HIDDEN:
+                thread.hidden -= 1
         else:
-            for depth in range(len(stack) - 1, -1, -1):
-                if stack[depth].code is code:
-                    frame = stack[depth]
-                    del stack[depth:]
+            for position in range(len(stack) - 1, -1, -1):
+                if stack[position].code is code:
+                    frame = stack[position]
+                    thread.hidden -= sum(f.entry_index == HIDDEN for f in stack[position:])
+                    del stack[position:]
                     break
-        depth = len(stack)
+        if frame is not None and frame.entry_index == HIDDEN:
+            if exception is not None and exception[2] is not None and stack:
+                # the comprehension's exception comes out of its caller's own code
+                parent = stack[-1]
+                if parent.child_exceptions is None:
+                    parent.child_exceptions = set()
+                parent.child_exceptions.add(exception[2])
+            return
+        depth = thread.depth
         origin = None
         exc_type = exc_message = None
         if exception is not None:
@@ -470,9 +511,15 @@ class Decoder:
         )
 
     def line(self, thread: _Thread, code: CodeType, info: CodeInfo, t: float, line: int) -> None:
+        stack = thread.stack
+        if info.hidden:
+            # a line of a comprehension (a frame before 3.12) belongs to its function
+            visible = [f for f in stack if f.entry_index != HIDDEN]
+            if not visible:
+                return
+            info = self.info(visible[-1].code)
         if not self._room():
             return
-        stack = thread.stack
         self.events.append(
             TraceEvent(
                 event_type="line",
@@ -481,7 +528,7 @@ class Decoder:
                 function_name=info.name,
                 filename=info.filename,
                 lineno=line,
-                depth=max(len(stack) - 1, 0),
+                depth=max(thread.depth - 1, 0),
                 index=len(self.events),
                 thread_id=thread.ident,
                 thread_index=thread.index,
@@ -501,8 +548,22 @@ def decode(
     total = 0.0
     dropped = 0
     overflowed = False
+    damaged = False
     for recording in recordings:
-        decoder.decode(recording, origin)
+        try:
+            decoder.decode(recording, origin)
+        except (IndexError, TypeError, AttributeError, KeyError, ValueError) as error:
+            # only a thread the tracer did not know about (raw _thread, C code) writing
+            # while it believed itself alone can interleave records: keep what decoded
+            damaged = True
+            warnings.warn(
+                f"snapy-trace: part of a recording could not be decoded ({type(error).__name__}:"
+                f" {error}); a thread started outside threading probably ran traced code. "
+                "The events before the damage are kept; use "
+                "TracerConfig(trace_all_threads=True) to record such threads safely.",
+                TraceWarning,
+                stacklevel=4,
+            )
         dropped += recording.dropped[0]
         overflowed = overflowed or recording.overflowed
         if recording.stopped_at is not None:
@@ -518,7 +579,7 @@ def decode(
     return Decoded(
         events=decoder.events,
         dropped=dropped,
-        truncated=overflowed or dropped > 0,
+        truncated=overflowed or dropped > 0 or damaged,
         started_at=origin,
         total_time=total,
         threads=names,

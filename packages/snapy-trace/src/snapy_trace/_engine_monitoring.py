@@ -124,7 +124,10 @@ class MonitoringEngine:
             watch_threads = not self.all_threads and not self.check_threads
             if limit is not None or watch_threads:
                 watcher.watch(
-                    id(self), recording.buffer, limit=limit, on_full=self.overflow,
+                    id(self),
+                    recording.buffer,
+                    limit=limit,
+                    on_full=self.overflow,
                     on_thread=self._foreign_thread if watch_threads else None,
                     known_threads={me},
                 )
@@ -137,7 +140,8 @@ class MonitoringEngine:
         record, discovery = self.tools
         recording = self.recording
         found = [
-            code for code in discover(recording.module_filter, recording.catalog)
+            code
+            for code in discover(recording.module_filter, recording.catalog)
             if code.co_name not in _raw.COMPREHENSIONS
         ]
         self.tasks = any(code.co_flags & _raw.ASYNC_FLAGS for code in found)
@@ -202,7 +206,7 @@ class MonitoringEngine:
         """A ``threading.Thread`` is starting, in the new thread."""
         try:
             thread = frame.f_locals.get("self")
-        except Exception:  # noqa: BLE001
+        except Exception:
             thread = None
         if thread is not None and internal(thread):
             return
@@ -255,7 +259,7 @@ class MonitoringEngine:
             self._arm(code)
             # the recording tool was not armed when this call started: record it here
             self._callbacks["enter_found"](code, frame)
-        except Exception as error:  # noqa: BLE001 - never break the traced program
+        except Exception as error:
             self.recording.notes.append(
                 f"discovery failed for {getattr(code, 'co_qualname', code.co_name)}: "
                 f"{type(error).__name__}: {error}"
@@ -351,22 +355,25 @@ class MonitoringEngine:
                 payload = ["name", "message", "id(value)", *s.locals]
             else:
                 payload = [*s.value, *s.locals]
-            head = [marker, "code", "t"] if marker else ["code", "-t"]
+            head = [marker, "code", "t"] if marker else ["-t"]
             body += s.emit([*head, *s.tid, *payload, *s.mem])
             return function(f"{name}(code, offset, value)", body)
 
-        line = function("on_line(code, line)",
-                        [check, *s.emit(["LINE", "code", "now()", *s.tid, "line"])])
-        return "".join([
-            entry("on_start", "code, offset", "getframe(1)"),
-            entry("enter_found", "code, frame", None),
-            resume(),
-            throw(),
-            exit_("on_return", "", True),
-            exit_("on_yield", "YIELD", False),
-            exit_("on_unwind", "UNWIND", True),
-            line,
-        ])
+        line = function(
+            "on_line(code, line)", [check, *s.emit(["LINE", "code", "now()", *s.tid, "line"])]
+        )
+        return "".join(
+            [
+                entry("on_start", "code, offset", "getframe(1)"),
+                entry("enter_found", "code, frame", None),
+                resume(),
+                throw(),
+                exit_("on_return", "", True),
+                exit_("on_yield", "YIELD", False),
+                exit_("on_unwind", "UNWIND", True),
+                line,
+            ]
+        )
 
     def _compile_droppers(self) -> dict[str, Any]:
         check = "" if self.all_threads else Snippets(self.recording).thread_check

@@ -128,8 +128,14 @@ class SettraceEngine:
             threading.settrace(thread_started)
         sys.settrace(installed)
         if recording.config.max_events is not None:
-            watcher.watch(id(self), recording.buffer, limit=recording.slot_limit,
-                          on_full=self.overflow, on_thread=None, known_threads=set())
+            watcher.watch(
+                id(self),
+                recording.buffer,
+                limit=recording.slot_limit,
+                on_full=self.overflow,
+                on_thread=None,
+                known_threads=set(),
+            )
 
     def stop(self) -> None:
         watcher.unwatch(id(self))
@@ -222,51 +228,33 @@ class SettraceEngine:
             YIELD_OPS=YIELD_OPS,
             YIELD_FROM=YIELD_FROM,
             LINES=recording.config.enable_line_tracing,
-            local=None,
         )
         s = Snippets(recording)
-        # the local function is referenced by the others: compile it first
-        local_names = dict(names)
-        local_source = _local_source(s)
-        local = compile_functions(local_source, local_names)["local"]
-        names["local"] = local
-        body = _enter_body(s)
-        comprehension_check = (
-            "    if code.co_name in COMPREHENSIONS:\n        return None\n"
-            if _SKIP_COMPREHENSIONS
-            else ""
-        )
-        source = (
-            "def on_call(frame, event, arg):\n"
-            "    code = frame.f_code\n"
-            "    filename = code.co_filename\n"
-            "    if filename in rejected:\n"
-            "        return None\n"
-            "    if filename not in kept:\n"
-            "        return classify(frame)\n"
-            + comprehension_check
-            + body
-            + "\ndef enter(frame, code):\n"
-            + body
-        )
-        self.source = local_source + source
+        source = _source(s)
+        self.source = source
         functions = compile_functions(source, names)
         functions["on_call"]._snapy_trace = True
-        functions["local"] = local
         self._functions = functions
 
 
-def _enter_body(s: Snippets) -> str:
-    lines = ["    frame.f_trace_lines = LINES"]
+def _source(s: Snippets) -> str:
+    """The global trace function, the local ones, and what they share.
+
+    Plain functions take the shortest path: one flag test at the call; at the return,
+    unless an exception went through the frame, nothing but the record. Generators and
+    coroutines (resume or first call? yield, return or exception?) take the longer one.
+    """
+    after = [*s.locals, *s.mem]
+    prelude, items = s.arguments("frame")
+    plain_call = []
     if s.override:
-        lines += [
-            "    if code.co_flags & SUSPENDABLE and frame in skipped:",
-            "        return None",
+        plain_call += [
             '    if not should_trace(frame, "call", None):',
-            "        if code.co_flags & SUSPENDABLE:",
-            "            skipped.add(frame)",
             "        return None",
         ]
+    if prelude:
+        plain_call.append(prelude.rstrip("\n"))
+    plain_call += [*s.emit(["code", "now()", *s.tid, *items, *s.mem]), "    return local"]
 
     def record(head: list[str], items: list[str], indent: str) -> list[str]:
         inner = indent + "    "
@@ -277,56 +265,100 @@ def _enter_body(s: Snippets) -> str:
             *s.emit([*head, *s.tid, *items, *s.mem], inner),
         ]
 
-    lines += [
-        "    if code.co_flags & SUSPENDABLE and is_resume(frame):",
+    suspendable = ["def enter_suspendable(frame, code):"]
+    if s.override:
+        suspendable += [
+            "    if frame in skipped:",
+            "        return None",
+            '    if not should_trace(frame, "call", None):',
+            "        skipped.add(frame)",
+            "        return None",
+        ]
+    suspendable += [
+        "    if is_resume(frame):",
         *record(["RESUME", "code", "now()"], [], "        "),
-        "        return local",
+        "        return local_gen",
     ]
-    prelude, items = s.arguments("frame")
     if prelude:
-        lines.append(prelude.rstrip("\n"))
-    lines += [*record(["code", "now()"], items, "    "), "    return local"]
-    return "\n".join(lines) + "\n"
+        suspendable.append(prelude.rstrip("\n"))
+    suspendable += [*record(["code", "now()"], items, "    "), "    return local_gen"]
 
-
-def _local_source(s: Snippets) -> str:
-    after = [*s.locals, *s.mem]
-    body = [
-        "def local(frame, event, arg):",
-        "    if event == 'return':",
-        "        t = now()",
-        "        if len(buf) > LIMIT:",
-        "            dropped[0] += 1",
-        "            pending.pop(frame, None)",
-        "            return None",
-        "        code = frame.f_code",
-        "        lasti = frame.f_lasti",
-        "        op = code.co_code[lasti] if lasti >= 0 else 0",
-        "        pend = pending.pop(frame, None) if pending else None",
-        "        value = arg",
-        "        if op in RETURN_OPS:",
-        *s.emit(["code", "-t", *s.tid, *s.value, *after], "            "),
-        "        elif is_yield(code.co_code, op, lasti) and (",
-        "                pend is None or pend[0] != lasti or arg is not None):",
-        *s.emit(["YIELD", "code", "t", *s.tid, *s.value, *after], "            "),
-        "        elif pend is None:",
-        *s.emit(["UNWIND", "code", "t", *s.tid, "None", "None", "None", *after],
-                "            "),
-        "        else:",
-        "            name, message = describe(pend[1])",
-        *s.emit(["UNWIND", "code", "t", *s.tid, "name", "message", "id(pend[1])", *after],
-                "            "),
-        "        return None",
-        "    if event == 'exception':",
-        "        pending[frame] = (frame.f_lasti, arg[1])",
-        "    elif event == 'line' and LINES:",
-        "        if len(buf) > LIMIT:",
-        "            dropped[0] += 1",
-        "        else:",
-        *s.emit(["LINE", "frame.f_code", "now()", *s.tid, "frame.f_lineno"], "            "),
-        "    return local",
+    exit_slow = [
+        "def exit_slow(frame, arg, t):",
+        "    code = frame.f_code",
+        "    lasti = frame.f_lasti",
+        "    op = code.co_code[lasti] if lasti >= 0 else 0",
+        "    pend = pending.pop(frame, None) if pending else None",
+        "    value = arg",
+        "    if op in RETURN_OPS:",
+        *s.emit(["-t", *s.tid, *s.value, *after], "        "),
+        "    elif is_yield(code.co_code, op, lasti) and (",
+        "            pend is None or pend[0] != lasti or arg is not None):",
+        *s.emit(["YIELD", "code", "t", *s.tid, *s.value, *after], "        "),
+        "    elif pend is None:",
+        *s.emit(["UNWIND", "code", "t", *s.tid, "None", "None", "None", *after], "        "),
+        "    else:",
+        "        name, message = describe(pend[1])",
+        *s.emit(
+            ["UNWIND", "code", "t", *s.tid, "name", "message", "id(pend[1])", *after], "        "
+        ),
     ]
-    return "\n".join(body) + "\n"
+
+    def local(name: str, fast_return: bool) -> list[str]:
+        lines = [
+            f"def {name}(frame, event, arg):",
+            "    if event == 'return':",
+            "        t = now()",
+        ]
+        if fast_return:
+            lines += [
+                "        if pending and frame in pending:",
+                "            exit_slow(frame, arg, t)",
+                "            return None",
+                "        value = arg",
+                *s.emit(["-t", *s.tid, *s.value, *after], "        "),
+            ]
+        else:
+            lines.append("        exit_slow(frame, arg, t)")
+        lines += [
+            "        return None",
+            "    if event == 'exception':",
+            "        pending[frame] = (frame.f_lasti, arg[1])",
+            "    elif event == 'line' and LINES:",
+            *s.emit(["LINE", "frame.f_code", "now()", *s.tid, "frame.f_lineno"], "        "),
+            f"    return {name}",
+        ]
+        return lines
+
+    on_call = [
+        "def on_call(frame, event, arg):",
+        "    code = frame.f_code",
+        "    filename = code.co_filename",
+        "    if filename in rejected:",
+        "        return None",
+        "    if filename not in kept:",
+        "        return classify(frame)",
+        "    frame.f_trace_lines = LINES",
+        "    if code.co_flags & SUSPENDABLE:",
+        "        return enter_suspendable(frame, code)",
+        *plain_call,
+    ]
+    enter = [
+        "def enter(frame, code):",
+        "    frame.f_trace_lines = LINES",
+        "    if code.co_flags & SUSPENDABLE:",
+        "        return enter_suspendable(frame, code)",
+        *plain_call,
+    ]
+    blocks = [
+        on_call,
+        enter,
+        suspendable,
+        exit_slow,
+        local("local", True),
+        local("local_gen", False),
+    ]
+    return "".join("\n".join(line for line in block if line) + "\n" for block in blocks)
 
 
 def chain(previous: Any, ours: Any, lines: bool) -> Any:

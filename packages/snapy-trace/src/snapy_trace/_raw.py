@@ -9,7 +9,8 @@ trigger collections. The record layouts (``[...]`` slots depend on the :class:`L
   the standard level, ``count, count types, the atomic values among them`` (the values
   of ``frame.f_locals`` in :func:`locals_order`), at the verbose level one ``repr`` per
   argument
-* return:  ``code, -t, [thread], [value], [locals], [memory]``
+* return:  ``-t, [thread], [value], [locals], [memory]`` (it ends the innermost open call
+  of its thread)
 * resume:  ``RESUME, code, t, [thread], [task], [memory]``
 * throw:   ``THROW, code, t, [thread], exc_type, exc_message, [task], [memory]``
 * yield:   ``YIELD, code, t, [thread], [value], [locals], [memory]``
@@ -19,7 +20,7 @@ trigger collections. The record layouts (``[...]`` slots depend on the :class:`L
   may be one a finished thread had)
 
 ``t`` is ``time.perf_counter()``; calls and returns, by far the most frequent records,
-carry no marker: a code object starts them and the sign of ``t`` tells them apart. The
+carry no marker: a call starts with its code object, a return with its negated time. The
 task slot exists only for coroutine and async-generator code; the number of argument
 slots is :func:`argument_count` of the code object.
 """

@@ -154,8 +154,8 @@ class Snippets:
 
     def __init__(self, recording: Recording) -> None:
         layout = recording.layout
-        self.thread_check = "" if layout.threads else (
-            "    if get_ident() != THREAD:\n        return\n"
+        self.thread_check = (
+            "" if layout.threads else ("    if get_ident() != THREAD:\n        return\n")
         )
         self.atomic = layout.threads  # several threads write the buffer
         self.tid = ["get_ident()"] if layout.threads else []

@@ -24,11 +24,16 @@ INTERVAL = 0.002
 
 
 class _Watch:
-    __slots__ = ("buffer", "limit", "on_full", "on_thread", "known_threads")
+    __slots__ = ("buffer", "known_threads", "limit", "on_full", "on_thread")
 
-    def __init__(self, buffer: list[Any], limit: int | None,
-                 on_full: Callable[[], None], on_thread: Callable[[], None] | None,
-                 known_threads: set[int]) -> None:
+    def __init__(
+        self,
+        buffer: list[Any],
+        limit: int | None,
+        on_full: Callable[[], None],
+        on_thread: Callable[[], None] | None,
+        known_threads: set[int],
+    ) -> None:
         self.buffer = buffer
         self.limit = limit
         self.on_full = on_full
@@ -43,14 +48,20 @@ class Watcher:
         self._thread: threading.Thread | None = None
         self.ident: int | None = None
 
-    def watch(self, key: int, buffer: list[Any], *, limit: int | None,
-              on_full: Callable[[], None], on_thread: Callable[[], None] | None,
-              known_threads: set[int]) -> None:
+    def watch(
+        self,
+        key: int,
+        buffer: list[Any],
+        *,
+        limit: int | None,
+        on_full: Callable[[], None],
+        on_thread: Callable[[], None] | None,
+        known_threads: set[int],
+    ) -> None:
         with self._lock:
             self._watches[key] = _Watch(buffer, limit, on_full, on_thread, known_threads)
             if self._thread is None:
-                thread = threading.Thread(target=self._run, name="snapy-trace-watcher",
-                                          daemon=True)
+                thread = threading.Thread(target=self._run, name="snapy-trace-watcher", daemon=True)
                 thread._snapy_trace_internal = True  # type: ignore[attr-defined]
                 self._thread = thread
                 thread.start()
@@ -77,7 +88,7 @@ class Watcher:
                     self.ident = None
                     return
             running: set[int] | None = None
-            for key, watch in watches:
+            for _key, watch in watches:
                 try:
                     if watch.limit is not None and len(watch.buffer) > watch.limit:
                         watch.limit = None
@@ -88,7 +99,7 @@ class Watcher:
                         if running - watch.known_threads:
                             callback, watch.on_thread = watch.on_thread, None
                             callback()
-                except Exception:  # noqa: BLE001, S112 - a watcher must never die on a recording
+                except Exception:
                     continue
 
 

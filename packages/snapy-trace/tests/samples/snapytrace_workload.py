@@ -156,3 +156,7 @@ def everything():
     comprehensions(3)
     run_async(2)
     throw_and_close()
+
+
+def validate_each(values):
+    return [validate(value) for value in values]
