@@ -95,6 +95,65 @@ def snapy(
     return start, stop
 
 
+def floor(modules: list[str]) -> tuple[Callable[[], object], Callable[[object], None]]:
+    """Empty hooks on the same code: what any pure-Python recorder pays before it records.
+
+    3.12+: empty ``sys.monitoring`` PY_START / PY_RETURN callbacks switched on for the code
+    of ``modules`` only; 3.10/3.11: an empty ``sys.settrace`` function (it runs for every
+    call, whatever the filter).
+    """
+    if sys.version_info < (3, 12):
+
+        def empty(frame: object, event: str, arg: object) -> None:
+            return None
+
+        def start_settrace() -> object:
+            sys.settrace(empty)
+            return None
+
+        def stop_settrace(handle: object) -> None:
+            sys.settrace(None)
+
+        return start_settrace, stop_settrace
+    monitoring = sys.monitoring  # type: ignore[attr-defined]
+    events = monitoring.events
+
+    def nothing(*args: object) -> None:
+        return None
+
+    def codes() -> list[types.CodeType]:
+        found = []
+        for name in modules:
+            for value in vars(sys.modules[name]).values():
+                if isinstance(value, types.FunctionType):
+                    found.append(value.__code__)
+                elif isinstance(value, type):
+                    found += [
+                        f.__code__
+                        for f in vars(value).values()
+                        if isinstance(f, types.FunctionType)
+                    ]
+        return found
+
+    def start() -> object:
+        tool = next(t for t in (5, 4, 3, 2) if monitoring.get_tool(t) is None)
+        monitoring.use_tool_id(tool, "trace_bench floor")
+        monitoring.register_callback(tool, events.PY_START, nothing)
+        monitoring.register_callback(tool, events.PY_RETURN, nothing)
+        for code in codes():
+            monitoring.set_local_events(tool, code, events.PY_START | events.PY_RETURN)
+        return tool
+
+    def stop(tool: object) -> None:
+        for code in codes():
+            monitoring.set_local_events(tool, code, 0)
+        monitoring.register_callback(tool, events.PY_START, None)
+        monitoring.register_callback(tool, events.PY_RETURN, None)
+        monitoring.free_tool_id(tool)
+
+    return start, stop
+
+
 def cprofile() -> tuple[Callable[[], object], Callable[[object], None]]:
     def start() -> object:
         profiler = cProfile.Profile()
@@ -135,6 +194,12 @@ def main(argv: list[str] | None = None) -> int:
     variants = [
         Variant("cProfile", *cprofile()),
         Variant(
+            "floor: empty hooks on the kept code"
+            if modern
+            else "floor: empty sys.settrace function",
+            *floor(["bench_app"]),
+        ),
+        Variant(
             "snapy: filter ~10%, minimal (call/return)",
             *snapy(["bench_app"], detail_level="minimal"),
             target="<= 1.6x" if modern else "<= 1.5x cProfile",
@@ -153,6 +218,10 @@ def main(argv: list[str] | None = None) -> int:
             target="<= 1.5x cProfile" if modern else "",
         ),
     ]
+    if modern:
+        variants.insert(
+            5, Variant("floor: empty hooks on all the code", *floor(["bench_app", "bench_lib"]))
+        )
     try:
         import viztracer as _viztracer  # noqa: F401
 

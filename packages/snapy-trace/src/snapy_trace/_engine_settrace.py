@@ -332,11 +332,10 @@ def _source(s: Snippets) -> str:
 
     on_call = [
         "def on_call(frame, event, arg):",
-        "    code = frame.f_code",
-        "    filename = code.co_filename",
-        "    if filename in rejected:",
+        "    if frame.f_code.co_filename in rejected:",  # most calls: nothing else runs
         "        return None",
-        "    if filename not in kept:",
+        "    code = frame.f_code",
+        "    if code.co_filename not in kept:",
         "        return classify(frame)",
         "    frame.f_trace_lines = LINES",
         "    if code.co_flags & SUSPENDABLE:",
