@@ -67,6 +67,9 @@ def argument_count(code: CodeType) -> int:
     )
 
 
+_CELL_ARGUMENTS_LAST = sys.version_info < (3, 11)
+
+
 def locals_order(code: CodeType) -> tuple[str, ...]:
     """The names of the values ``frame.f_locals`` holds when a call of ``code`` starts.
 
@@ -74,7 +77,7 @@ def locals_order(code: CodeType) -> tuple[str, ...]:
     closures capture (cell variables) after the others.
     """
     arguments = code.co_varnames[: argument_count(code)]
-    if sys.version_info < (3, 11):
+    if _CELL_ARGUMENTS_LAST:
         cells = code.co_cellvars
         return (
             tuple(name for name in arguments if name not in cells)
