@@ -79,14 +79,16 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def best_of(command: list[str], runs: int = RUNS) -> tuple[float, float, str]:
+def best_of(
+    command: list[str], runs: int = RUNS, env: dict[str, str] | None = None
+) -> tuple[float, float, str]:
     """Best wall time, best CPU time (user + system) of the process, and its output."""
     best = best_cpu = float("inf")
     output = ""
     for _ in range(runs):
         cpu = _children_cpu()
         start = time.perf_counter()
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        result = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
         elapsed = time.perf_counter() - start
         if result.returncode != 0:
             sys.exit(f"{' '.join(command)} failed ({result.returncode}):\n{result.stderr}")
@@ -117,6 +119,12 @@ def main() -> int:
         floor, floor_cpu, _ = best_of([sys.executable, "-c", "import snapy_capture._cli"])
         listed_json, json_cpu, output = best_of([snapy, "list", "--path", str(root), "--json"])
         listed_table, table_cpu, _ = best_of([snapy, "list", "--path", str(root)])
+        # the plugins snapy loads are part of the cost; snapy-trace's is measured apart
+        # (SNAPY_DISABLED_PLUGINS=trace) because importing it imports syrupy and pytest
+        no_trace = {**os.environ, "SNAPY_DISABLED_PLUGINS": "trace"}
+        without_trace, without_trace_cpu, _ = best_of(
+            [snapy, "list", "--path", str(root), "--json"], env=no_trace
+        )
         import json
 
         reported = sum(item["count"] for item in json.loads(output)["functions"])
@@ -132,6 +140,11 @@ def main() -> int:
             ("python -c 'import snapy_capture._cli' (start-up floor)", floor, floor_cpu),
             (f"snapy list --path STORE --json  ({count:,} captures)", listed_json, json_cpu),
             (f"snapy list --path STORE         ({count:,} captures)", listed_table, table_cpu),
+            (
+                "  --json, SNAPY_DISABLED_PLUGINS=trace",
+                without_trace,
+                without_trace_cpu,
+            ),
         ]
         print(f"  {'':<58} {'wall':>8} {'':>12} {'CPU':>8}")
         for label, seconds, cpu in rows:

@@ -93,14 +93,16 @@ def typical_record(index: int = 0) -> CaptureRecord:
     )
 
 
-def timed(function: Callable[[], Any], *, number: int, rounds: int = 5) -> float:
+def timed(
+    function: Callable[[], Any], *, number: int, rounds: int = 5, clock: Any = time.perf_counter
+) -> float:
     """Median seconds per call over ``rounds`` rounds of ``number`` calls."""
     results = []
     for _ in range(rounds):
-        start = time.perf_counter()
+        start = clock()
         for _ in range(number):
             function()
-        results.append((time.perf_counter() - start) / number)
+        results.append((clock() - start) / number)
     return statistics.median(results)
 
 
@@ -111,71 +113,96 @@ def us(seconds: float) -> str:
 def raw_atomic_writer(directory: Path, data: bytes) -> Callable[[], None]:
     """The baseline: the bare system calls of an atomic write (no Python store logic)."""
     directory.mkdir(parents=True, exist_ok=True)
+    prefix = str(directory) + os.sep
     counter = iter(range(10**9))
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
 
     def write() -> None:
         name = f"{next(counter):012d}.bin"
-        temporary = str(directory / ("." + name + ".tmp"))
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        temporary = f"{prefix}.{name}.tmp"
+        fd = os.open(temporary, flags, 0o600)
         os.write(fd, data)
         os.close(fd)
-        os.replace(temporary, str(directory / name))
+        os.replace(temporary, prefix + name)
 
     return write
 
 
+def timed_together(
+    functions: dict[str, Callable[[], Any]], *, number: int, rounds: int = 7
+) -> dict[str, float]:
+    """Median seconds per call of each function; the rounds interleave the functions, so
+    a burst of noise from other processes hits all of them, not one."""
+    results: dict[str, list[float]] = {label: [] for label in functions}
+    for _ in range(rounds):
+        for label, function in functions.items():
+            start = time.perf_counter()
+            for _ in range(number):
+                function()
+            results[label].append((time.perf_counter() - start) / number)
+    return {label: statistics.median(values) for label, values in results.items()}
+
+
 def bench_write_read(names: list[str], base: Path, number: int) -> None:
-    print(f"\n1-3. one typical capture ({number} calls per round, median of 5 rounds)")
+    print(f"\n1-3. one typical capture ({number} calls per round, median of 7 rounds)")
     record = typical_record()
-    header = f"{'':18}" + "".join(f"{name:>16}" for name in names)
-    print(header)
-    rows: dict[str, list[str]] = {}
-    write_times: dict[str, float] = {}
-    baselines: dict[str, float] = {}
-    encoded_times: dict[str, float] = {}
+    stamp = record.timestamp
+    functions: dict[str, Callable[[], Any]] = {}
+    sizes: dict[str, int] = {}
     for name in names:
         storage: Any = open_storage(name, base / f"{name}-plain")
         kept: Any = open_storage(name, base / f"{name}-kept", retention=10)
         data = storage.encode(record)
+        sizes[name] = len(data)
         ref = storage.write(record)
-        baselines[name] = timed(raw_atomic_writer(base / f"{name}-raw", data), number=number)
-        write_times[name] = timed(lambda s=storage: s.write(record), number=number)
-        encoded_times[name] = timed(
-            lambda s=storage, d=data, t=record.timestamp: s.write_encoded(
-                FUNCTION, t, d, module=KEY_MODULE
-            ),
-            number=number,
+        functions.update(
+            {
+                f"{name}|raw atomic write": raw_atomic_writer(base / f"{name}-raw", data),
+                f"{name}|write": lambda s=storage: s.write(record),
+                f"{name}|write_encoded": lambda s=storage, d=data: s.write_encoded(
+                    FUNCTION, stamp, d, module=KEY_MODULE
+                ),
+                f"{name}|write, retention": lambda s=kept: s.write(record),
+                f"{name}|encode": lambda s=storage: s.encode(record),
+                f"{name}|decode": lambda s=storage, d=data: s.decode(d, source="memory"),
+                f"{name}|read": lambda s=storage, r=ref: s.read(r),
+            }
         )
-        retention_time = timed(lambda s=kept: s.write(record), number=number)
-        encode_time = timed(lambda s=storage: s.encode(record), number=number)
-        decode_time = timed(lambda s=storage, d=data: s.decode(d, source="memory"), number=number)
-        read_time = timed(lambda s=storage, r=ref: s.read(r), number=number)
-        for label, value in (
-            ("file size", f"{len(data):>13} B"),
-            ("raw atomic write", us(baselines[name])),
-            ("write", us(write_times[name])),
-            ("write_encoded", us(encoded_times[name])),
-            ("write, retention", us(retention_time)),
-            ("encode", us(encode_time)),
-            ("decode", us(decode_time)),
-            ("read", us(read_time)),
-            ("writes/s", f"{1 / write_times[name]:>12,.0f}"),
-            ("reads/s", f"{1 / read_time:>12,.0f}"),
-        ):
-            rows.setdefault(label, []).append(value)
-    for label, values in rows.items():
-        print(f"{label:18}" + "".join(f"{value:>16}" for value in values))
+    times = timed_together(functions, number=number)
+
+    def cell(name: str, label: str) -> float:
+        return times[f"{name}|{label}"]
+
+    print(f"{'':18}" + "".join(f"{name:>16}" for name in names))
+    print(f"{'file size':18}" + "".join(f"{sizes[name]:>14} B" for name in names))
+    for label in (
+        "raw atomic write",
+        "write",
+        "write_encoded",
+        "write, retention",
+        "encode",
+        "decode",
+        "read",
+    ):
+        print(f"{label:18}" + "".join(f"{us(cell(name, label)):>16}" for name in names))
+    print(f"{'writes/s':18}" + "".join(f"{1 / cell(n, 'write'):>16,.0f}" for n in names))
+    print(f"{'reads/s':18}" + "".join(f"{1 / cell(n, 'read'):>16,.0f}" for n in names))
     for name in names:
+        raw = cell(name, "raw atomic write")
         print(
             f"  {name}: write / raw atomic write of the same bytes = "
-            f"{write_times[name] / baselines[name]:.2f}x; write_encoded / raw = "
-            f"{encoded_times[name] / baselines[name]:.2f}x"
+            f"{cell(name, 'write') / raw:.2f}x; write_encoded / raw = "
+            f"{cell(name, 'write_encoded') / raw:.2f}x"
         )
     print("  (write_encoded is the file work alone, as a background writer does it: its excess")
     print("  over the raw atomic write is the store's own Python work per capture)")
     if len(names) == 2:
         a, b = names
-        print(f"  {b} writes / {a} writes (same run) = {write_times[a] / write_times[b]:.2f}x")
+        print(
+            f"  {b} writes / {a} writes (same run) = "
+            f"{cell(a, 'write') / cell(b, 'write'):.2f}x; {b} reads / {a} reads = "
+            f"{cell(a, 'read') / cell(b, 'read'):.2f}x"
+        )
 
 
 def fill(
@@ -194,6 +221,13 @@ def bench_newest_of_many(names: list[str], base: Path, count: int) -> None:
         storage: Any = open_storage(name, base / f"{name}-many")
         fill(storage, count)
         newest = timed(lambda s=storage: s.read(s.list(FUNCTION, limit=1)[0]), number=20)
+        # CPU time of this process only: what the lookup costs when the machine is not
+        # shared (wall time on a busy machine also counts waiting for a CPU)
+        newest_cpu = timed(
+            lambda s=storage: s.read(s.list(FUNCTION, limit=1)[0]),
+            number=20,
+            clock=time.process_time,
+        )
         directory = storage.root / function_dirname(FUNCTION)
         floor = timed(lambda d=directory: os.listdir(d), number=20)
         [newest_ref] = storage.list(FUNCTION, limit=1)
@@ -205,9 +239,9 @@ def bench_newest_of_many(names: list[str], base: Path, count: int) -> None:
         everything = per_file * len(refs)
         target = "under" if newest < 0.010 else "OVER"
         print(
-            f"  {name:7} newest: {newest * 1e3:7.2f} ms ({target} the 10 ms target) = "
-            f"os.listdir of the directory {floor * 1e3:.2f} ms + reading one capture "
-            f"{one * 1e3:.2f} ms + {(newest - floor - one) * 1e3:.2f} ms"
+            f"  {name:7} newest: {newest * 1e3:7.2f} ms wall ({target} the 10 ms target), "
+            f"{newest_cpu * 1e3:.2f} ms CPU = os.listdir of the directory {floor * 1e3:.2f} ms"
+            f" + reading one capture {one * 1e3:.2f} ms + {(newest - floor - one) * 1e3:.2f} ms"
         )
         print(
             f"          list all {len(refs):,} refs: {listing * 1e3:7.1f} ms; decoding every "
@@ -266,6 +300,11 @@ def main(argv: list[str]) -> int:
             f"Python {sys.version.split()[0]}, stores in {base} "
             f"({_filesystem(base)}), backends: {', '.join(names)}"
         )
+        reference = timed(lambda: sum(range(10**6)), number=3, clock=time.process_time)
+        print(
+            f"machine reference: sum(range(10**6)) takes {reference * 1e3:.1f} ms CPU here; "
+            f"load average {_load()}"
+        )
         bench_write_read(names, base, options.number)
         bench_newest_of_many(names, base, options.many)
         if options.listing:
@@ -273,6 +312,14 @@ def main(argv: list[str]) -> int:
     finally:
         shutil.rmtree(base, ignore_errors=True)
     return 0
+
+
+def _load() -> str:
+    try:
+        with open("/proc/loadavg") as loadavg:
+            return " ".join(loadavg.read().split()[:3])
+    except OSError:
+        return "unknown"
 
 
 def _filesystem(path: Path) -> str:

@@ -44,6 +44,6 @@ def test_demo_runs_twice_and_leaves_no_files(tmp_path: Path) -> None:
         assert "5 captures of order_service.app.OrderService.process_order" in out
         assert "<redacted: listed in ignore_args>" in out
         assert "tok_live_" not in out.split("2. what was captured")[1].split("3. replay")[0]
-        assert "7 passed" in out
+        assert "8 passed" in out
         assert "secrets in the file: none" in out
     assert git_status() == before

@@ -21,6 +21,7 @@ from snapy_capture import (
     CaptureConfig,
     CaptureLoader,
     Redacted,
+    _runtime,
     capture_args,
     flush,
     redirect_captures,
@@ -34,6 +35,15 @@ def production(store: Path) -> Iterator[None]:
     with redirect_captures(store):
         yield
     flush()
+
+
+@pytest.fixture(autouse=True)
+def _forget_functions_decorated_in_tests() -> Iterator[None]:  # scaffolding: test isolation
+    """Functions decorated inside a test leave the registry loaders search after it."""
+    saved = {key: list(handles) for key, handles in _runtime._registry.items()}
+    yield
+    _runtime._registry.clear()
+    _runtime._registry.update(saved)
 
 
 @pytest.fixture

@@ -30,10 +30,6 @@ sys.path.insert(0, str(EXAMPLE))
 from order_service import OrderError, OrderService  # noqa: E402  # scaffolding
 from order_service.services import default_services  # noqa: E402  # scaffolding
 
-import snapy_testing  # noqa: E402
-
-if not hasattr(snapy_testing, "TracedSnapshot"):  # INTERIM: until snapy-trace lands on main
-    pytest.skip("snapy-trace's TracedSnapshot has not landed yet", allow_module_level=True)
 from snapy_testing import TracedSnapshot  # noqa: E402
 
 ORDERS = [  # scaffolding: the production traffic, oldest first

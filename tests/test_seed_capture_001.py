@@ -30,6 +30,7 @@ from snapy_capture import (
     CaptureProfiler,
     CaptureStorage,
     Redacted,
+    _runtime,
     add_search_path,
     capture_args,
     flush,
@@ -105,6 +106,15 @@ class UserService:  # scaffolding for the end-to-end sample
 
 
 user_service = UserService()
+
+
+@pytest.fixture(autouse=True)
+def _forget_functions_decorated_in_tests() -> Iterator[None]:  # scaffolding: test isolation
+    """Functions decorated inside a test leave the registry loaders search after it."""
+    saved = {key: list(handles) for key, handles in _runtime._registry.items()}
+    yield
+    _runtime._registry.clear()
+    _runtime._registry.update(saved)
 
 
 @contextlib.contextmanager

@@ -21,6 +21,7 @@ from snapy_capture import (
     CaptureStorage,
     CaptureWarning,
     Redacted,
+    _runtime,
     add_search_path,
     capture_args,
     flush,
@@ -45,6 +46,15 @@ def production(store: Path) -> Iterator[None]:
     with redirect_captures(store):
         yield
     flush()
+
+
+@pytest.fixture(autouse=True)
+def _forget_functions_decorated_in_tests() -> Iterator[None]:  # scaffolding: test isolation
+    """Functions decorated inside a test leave the registry loaders search after it."""
+    saved = {key: list(handles) for key, handles in _runtime._registry.items()}
+    yield
+    _runtime._registry.clear()
+    _runtime._registry.update(saved)
 
 
 @pytest.fixture

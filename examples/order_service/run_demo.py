@@ -8,7 +8,8 @@
    the card token never stored, e-mail addresses redacted wherever they appear);
 2. shows what was stored: arguments, what was redacted and why, the metadata;
 3. replays the captures with pytest and syrupy (``tests/test_replay.py``), with a test card
-   token substituted for the redacted one.
+   token substituted for the redacted one, and snapshots the newest order's call tree with
+   snapy-trace's ``TracedSnapshot``.
 
 Captures go to ``<workdir>/order_captures`` (default ``examples/order_service/.snapy/``,
 ignored by git); the directory is emptied at the start so each run shows its own captures.

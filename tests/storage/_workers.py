@@ -47,8 +47,9 @@ def write_many(
 def write_forever(backend: str, root: Path, ready: Any) -> None:
     storage = open_storage(backend, root, retention=8)
     sizes = [10, 20_000, 400_000]  # big ones take long enough to be killed mid-write
-    ready.set()
-    for i in range(10**9):
+    storage.write(make_record(0))
+    ready.set()  # one capture is down: the kill lands among the next ones
+    for i in range(1, 10**9):
         storage.write(make_record(i, size=sizes[i % 3]))
 
 

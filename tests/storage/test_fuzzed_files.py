@@ -115,8 +115,8 @@ def test_flipped_inserted_or_deleted_bytes(
     result = _outcome(storage, planted)
     if backend == "pickle":  # signed: any change at all is caught before unpickling
         assert isinstance(result, CaptureCorruptError)
-        if position >= 10 or change != "flip":
-            assert isinstance(result, CaptureTamperedError) or "header" in result.reason
+        if position >= 10:  # header intact: the signature is what catches it
+            assert isinstance(result, CaptureTamperedError)
     _others_still_load(storage, planted)
 
 

@@ -12,6 +12,7 @@ from order_service import OrderError, OrderService, PaymentError
 from order_service.services import default_services
 
 from snapy_capture import load_capture, replay_arguments, snapy_captures
+from snapy_trace import TracedSnapshot
 
 TEST_CARD = "tok_test_visa"
 
@@ -34,6 +35,16 @@ def test_every_captured_order_replays_like_its_snapshot(capture, snapshot):
 def test_newest_order_with_load_capture(snapshot):
     args, kwargs = load_capture("process_order", overrides={"payment_token": TEST_CARD})
     assert replay(args, kwargs) == snapshot
+
+
+def test_newest_order_call_tree(snapshot):
+    # snapy-trace: what the replayed call executes, as a deterministic call tree
+    args, kwargs = load_capture("process_order", overrides={"payment_token": TEST_CARD})
+    service = OrderService(*default_services())
+    traced = TracedSnapshot(filter_modules=["order_service.*"])
+    with traced:
+        service.process_order(*args, **kwargs)
+    assert traced == snapshot
 
 
 def test_the_captured_data_fixture(captured_data):

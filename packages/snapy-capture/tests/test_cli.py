@@ -161,8 +161,8 @@ def test_list_shows_every_function_with_counts_times_sizes_and_backends(project:
     assert "5 functions, 14 captures" in run.out
 
 
-def test_list_json_is_structured_and_agrees_with_the_files(project: Path) -> None:
-    run = snapy(
+def test_list_json_is_structured_and_agrees_with_the_files(project: Path, cli: Any) -> None:
+    run = cli(
         "list", "--json", "--sort", "count", cwd=project, SNAP_CAPTURE_DEFAULT_PATH="captures"
     )
 
@@ -215,14 +215,22 @@ def test_list_captures_gives_ids_newest_first(project: Path, cli: Any) -> None:
     assert all(Path(c["file"]).name == c["id"] + ".json" for c in captures)
 
 
-def test_list_of_a_missing_store_says_where_it_looked(tmp_path: Path) -> None:
-    run = snapy("list", cwd=tmp_path)
+def test_list_of_a_missing_store_says_where_it_looked(tmp_path: Path, cli: Any) -> None:
+    run = cli("list", cwd=tmp_path)
 
     assert run.code == 1
     assert f"no capture store at {tmp_path / '.snapy' / 'captures'}" in run.err
     assert "--path" in run.err
     assert "SNAP_CAPTURE_DEFAULT_PATH" in run.err
     assert run.out == ""
+
+
+def test_a_missing_default_store_points_at_the_stores_nearby(project: Path, cli: Any) -> None:
+    run = cli("show", "process_order", cwd=project)  # no --path: .snapy/captures
+
+    assert run.code == 1
+    assert "Capture stores found here: captures." in run.err
+    assert "--path captures" in run.err
 
 
 def test_list_of_an_empty_store_is_not_an_error(tmp_path: Path, cli: Any) -> None:
@@ -249,8 +257,8 @@ def test_list_names_captures_no_installed_backend_reads(project_copy: Path, cli:
 # -- show ----------------------------------------------------------------------------------
 
 
-def test_show_marks_redactions_and_omissions_with_their_reason(project: Path) -> None:
-    run = snapy("show", "shop.orders.find", "-p", "captures", cwd=project)
+def test_show_marks_redactions_and_omissions_with_their_reason(project: Path, cli: Any) -> None:
+    run = cli("show", "shop.orders.find", "-p", "captures", cwd=project)
 
     assert run.code == 0, run
     assert "query" in run.out
@@ -283,8 +291,8 @@ def test_show_newest_by_default_then_by_index_and_by_id(project: Path, cli: Any)
     assert by_id.json()["record"] == oldest["record"]
 
 
-def test_show_json_is_the_record(project: Path) -> None:
-    data = snapy(
+def test_show_json_is_the_record(project: Path, cli: Any) -> None:
+    data = cli(
         "show", "shop.orders.process_order", "-i", "2", "--json", "-p", "captures", cwd=project
     ).json()
 
@@ -334,8 +342,8 @@ def test_show_unknown_function_suggests_near_names(project: Path, cli: Any) -> N
     assert "Did you mean: shop.orders.process_order" in run.err
 
 
-def test_show_ambiguous_name_is_a_usage_error_listing_candidates(project: Path) -> None:
-    run = snapy("show", "find", "-p", "captures", cwd=project)
+def test_show_ambiguous_name_is_a_usage_error_listing_candidates(project: Path, cli: Any) -> None:
+    run = cli("show", "find", "-p", "captures", cwd=project)
 
     assert run.code == 2
     assert "shop.catalog.find" in run.err
@@ -373,7 +381,7 @@ def test_a_corrupt_capture_is_reported_by_name_without_a_traceback(
     newest = sorted(directory.glob("*.json"))[-1]
     newest.write_bytes(newest.read_bytes()[:40])  # cut short, as by a full disk
 
-    run = snapy("show", "process_order", "-p", "captures", cwd=project_copy)
+    run = cli("show", "process_order", "-p", "captures", cwd=project_copy)
     assert run.code == 1
     assert str(newest) in run.err
     assert "cannot be read" in run.err
@@ -420,8 +428,8 @@ def test_diff_default_compares_the_two_newest(project: Path, cli: Any) -> None:
     assert data["outcome"][0]["path"] == "outcome"
 
 
-def test_diff_of_identical_captures_exits_0(project: Path) -> None:
-    run = snapy("diff", "shop.orders.find", "-p", "captures", cwd=project)
+def test_diff_of_identical_captures_exits_0(project: Path, cli: Any) -> None:
+    run = cli("diff", "shop.orders.find", "-p", "captures", cwd=project)
 
     assert run.code == 0, run
     assert "same arguments" in run.out
@@ -461,8 +469,10 @@ def test_diff_with_a_single_capture_explains(project: Path, cli: Any) -> None:
 # -- stats ---------------------------------------------------------------------------------
 
 
-def test_stats_json_counts_shapes_redactions_failures_and_durations(project: Path) -> None:
-    run = snapy("stats", "--json", "-p", "captures", cwd=project)
+def test_stats_json_counts_shapes_redactions_failures_and_durations(
+    project: Path, cli: Any
+) -> None:
+    run = cli("stats", "--json", "-p", "captures", cwd=project)
 
     assert run.code == 0, run
     functions = {item["function"]: item for item in run.json()["functions"]}
@@ -533,11 +543,11 @@ def add_foreign_files(store: Path) -> set[str]:
     } | {str(path.relative_to(store)) for path in store.rglob(".snapy-function.json")}
 
 
-def test_prune_dry_run_lists_and_removes_nothing(project_copy: Path) -> None:
+def test_prune_dry_run_lists_and_removes_nothing(project_copy: Path, cli: Any) -> None:
     store = project_copy / "captures"
     before = files_of(store)
 
-    run = snapy("prune", "--keep", "1", "--dry-run", "--json", "-p", "captures", cwd=project_copy)
+    run = cli("prune", "--keep", "1", "--dry-run", "--json", "-p", "captures", cwd=project_copy)
 
     assert run.code == 0, run
     assert files_of(store) == before
@@ -609,7 +619,7 @@ def test_prune_pattern_limits_the_functions(project_copy: Path, cli: Any) -> Non
 def test_export_pickle_to_json_says_which_values_cannot_be_converted(
     project_copy: Path, cli: Any
 ) -> None:
-    run = snapy(
+    run = cli(
         "export", "refund", "--format", "json", "--to", "review", "-p", "captures", cwd=project_copy
     )
 
@@ -682,7 +692,7 @@ def test_export_to_the_same_store_and_format_is_refused(project: Path, cli: Any)
 
 
 def test_config_shows_each_value_and_where_it_came_from(tmp_path: Path, cli: Any) -> None:
-    run = snapy(
+    run = cli(
         "config",
         "--json",
         cwd=tmp_path,
@@ -979,3 +989,43 @@ def test_prune_shows_a_progress_bar_on_a_terminal(project_copy: Path) -> None:
     assert "pruning" in output  # the progress bar's label, drawn then cleared
     assert "5/5" in output or "0/5" in output  # functions done / to do
     assert "Removed 9 captures of 4 functions" in output
+
+
+BUGGY_PLUGIN = """
+from snapy_core import CaptureStorage, hookimpl
+
+
+class BuggyStorage(CaptureStorage):
+    name = "buggy"
+    extension = "bug"
+
+    def functions(self):
+        raise RuntimeError("the buggy backend has a bug")
+
+
+@hookimpl
+def snapy_register_storage_backends(register):
+    register("buggy", BuggyStorage)
+"""
+
+
+def test_a_bug_in_a_plugin_is_reported_without_a_traceback_unless_asked(
+    project: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plugins = project.parent / "buggy-plugin"
+    plugins.mkdir(exist_ok=True)
+    (plugins / "snapy_buggy_backend.py").write_text(BUGGY_PLUGIN)
+    env = {
+        "SNAPY_PLUGINS": "snapy_buggy_backend",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(plugins), os.environ.get("PYTHONPATH")])),
+    }
+
+    run = snapy("list", "--backend", "buggy", "-p", "captures", cwd=project, **env)
+
+    assert run.code == 1
+    assert "unexpected RuntimeError: the buggy backend has a bug" in run.err
+    assert "SNAPY_TRACEBACK=1" in run.err
+
+    monkeypatch.syspath_prepend(str(plugins))
+    with pytest.raises(RuntimeError, match="the buggy backend has a bug"):
+        cli("list", "--backend", "buggy", "-p", "captures", cwd=project, SNAPY_TRACEBACK="1", **env)

@@ -154,3 +154,42 @@ def test_short_repr_is_one_bounded_line() -> None:
     text = short_repr({"text": "x" * 500, "nested": [[[[1]]]]})
     assert "\n" not in text
     assert len(text) <= 120
+
+
+@pytest.mark.parametrize(
+    ("method_kind", "init_parameters", "call_style"),
+    [
+        ("function", None, "plain"),
+        ("function", None, "async generator"),
+        ("instance", [], "coroutine"),
+        ("instance", ["payment_service", "inventory_service", "notification_service"], "plain"),
+        ("static", None, "generator"),
+    ],
+)
+def test_generated_test_modules_compile_and_fit_in_100_columns(
+    method_kind: str, init_parameters: list[str] | None, call_style: str
+) -> None:
+    from snapy_capture._cli._gentest import render_module
+
+    qualname = "process_order" if method_kind == "function" else "OrderService.process_order"
+    source = render_module(
+        function_key=f"order_service.application.{qualname}",
+        module="order_service.application",
+        qualname=qualname,
+        store_relative="../.snapy/captures",
+        count=12,
+        command=f"snapy gen-test {qualname} -o tests/test_replay_process_order_with_a_long_name.py",
+        method_kind=method_kind,
+        init_parameters=init_parameters,
+        call_style=call_style,
+        redacted={"payment_token": "redacted when captured: name matches 'token'"},
+    )
+
+    compile(source, "test_replay.py", "exec")
+    assert max(len(line) for line in source.splitlines()) <= 100, source
+    assert "# 'payment_token': ...,  # redacted when captured: name matches 'token'" in source
+    if init_parameters:
+        assert "raise NotImplementedError(" in source
+        assert "OrderService(payment_service, inventory_service, notification_service)" in source
+    if method_kind == "static":
+        assert "OrderService.process_order(*args, **kwargs)" in source

@@ -359,9 +359,6 @@ with FunctionTracer(filter_modules=["work"], config=config):
 
 
 def test_trace_files_written_by_snapy_trace(tmp_path: Path) -> None:
-    snapy_trace = pytest.importorskip("snapy_trace")
-    if not hasattr(snapy_trace, "FunctionTracer"):  # pragma: no cover - until it lands
-        pytest.skip("this snapy-trace has no FunctionTracer yet")
     (tmp_path / "work.py").write_text(WORK)
     subprocess.run([sys.executable, "-c", TRACE_IT], cwd=tmp_path, check=True, timeout=120)
 

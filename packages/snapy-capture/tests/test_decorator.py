@@ -745,3 +745,52 @@ def test_capture_warning_points_at_the_decorated_function(live: Path) -> None:
     (warning,) = [w for w in recorded if issubclass(w.category, CaptureWarning)]
     assert warning.filename == __file__
     assert warning.lineno == located.__wrapped__.__code__.co_firstlineno
+
+
+def test_async_capture_result_keeps_no_traceback_alive(live: Path) -> None:
+    import gc
+    import weakref
+
+    class Payload:
+        pass
+
+    @capture_args(path="caps", async_storage=True, capture_result=True)
+    def explode(x):
+        local_payload = Payload()
+        explode.last = weakref.ref(local_payload)
+        raise ValueError(f"bad {x}")
+
+    from snapy_capture import _writer
+
+    writer = _writer.get_writer()
+    flush(10)
+    release = threading.Event()
+
+    class _Blocker:
+        def complete_async(self, payload):
+            release.wait(10)
+
+    writer.submit(_Blocker(), None)  # hold the writer so the capture stays queued
+    try:
+        with pytest.raises(ValueError, match="bad 1"):
+            explode(1)
+        gc.collect()
+        assert explode.last() is None  # the frame's locals were not kept by the queue
+    finally:
+        release.set()
+        flush(10)
+    (record,) = records(Path("caps"), "explode")
+    assert record.outcome.exc_type == "ValueError"
+    assert record.outcome.exc_message == "bad 1"
+
+
+def test_lazy_asynchronous_capture_is_encoded_after_the_call(live: Path) -> None:
+    @capture_args(path="caps", lazy_serialization=True, async_storage=True)
+    def mutate_later(items):
+        items.append("during the call")
+        return len(items)
+
+    assert mutate_later(["before"]) == 2
+    assert flush(10)
+    assert load_capture("mutate_later") == ((["before", "during the call"],), {})
+    assert mutate_later.__snapy__.stats.written == 1

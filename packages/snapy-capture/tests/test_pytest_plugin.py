@@ -228,3 +228,24 @@ def test_conftest_from_seed_000_overrides_the_plugin_fixtures(pytester: pytest.P
         """
     )
     run(pytester).assert_outcomes(passed=1)
+
+
+@pytest.mark.slow
+def test_session_store_in_a_separate_pytest_process(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        app=APP,
+        test_subprocess="""
+        import pathlib
+        import app
+
+        def test_capture(snapy_session_store):
+            app.process_order("c1", [1], "tok")
+            pathlib.Path("session_store_was.txt").write_text(str(snapy_session_store))
+            assert any(snapy_session_store.rglob("*.json"))
+        """,
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
+    result.assert_outcomes(passed=1)
+    store = Path((pytester.path / "session_store_was.txt").read_text())
+    assert not store.exists()  # removed when the session ended
+    assert not (pytester.path / "app_captures").exists()

@@ -107,6 +107,14 @@ def test_missing_required_fields_give_a_clear_error(missing: str) -> None:
         ({"metadata": {"call_depth": "deep"}}, "field 'metadata': field 'call_depth'"),
         ({"outcome": {"value": 1}}, "missing field 'kind'"),
         ({"filtered": [{"path": "x"}]}, "field 'filtered'"),
+        ({"filtered": ["path"]}, "expected a mapping, got str"),
+        ({"metadata": "call_depth"}, "field 'metadata': expected a mapping, got str"),
+        ({"metadata": ["call_depth"]}, "field 'metadata': expected a mapping, got list"),
+        ({"outcome": "kind"}, "field 'outcome': expected a mapping, got str"),
+        ({"args": "abc"}, "field 'args': expected a list, got str"),
+        ({"arg_names": "abc"}, "field 'arg_names': expected a list of parameter names"),
+        ({"outcome": {"kind": "bogus"}}, "field 'kind': bogus not in literal"),
+        ({"kwargs": [["a", 1]]}, "field 'kwargs': expected a mapping, got list"),
     ],
 )
 def test_malformed_fields_are_named(change: dict, fragment: str) -> None:

@@ -1,6 +1,7 @@
 import collections
 import copy
 import dataclasses
+import os
 import socket
 import threading
 import typing
@@ -213,18 +214,48 @@ def test_deep_secret_is_caught_like_a_top_level_one():
     assert "hunter2" not in repr(result)
 
 
-def test_mapping_proxy_cannot_be_copied_and_is_redacted_whole():
+def test_other_mappings_are_built_anew_never_changed_in_place(monkeypatch):
     result = redact(("config", {"inner": MappingProxyType({"password": "x", "a": 1})}))
-    assert result.values == [
-        {
-            "inner": Redacted(
-                "mappingproxy could not be copied to redact config['inner']['password']"
-            )
-        }
-    ]
-    assert paths(result) == {
-        "config['inner']": "mappingproxy could not be copied to redact config['inner']['password']"
-    }
+    inner = result.values[0]["inner"]
+    assert type(inner) is MappingProxyType
+    assert dict(inner) == {"password": PASSWORD, "a": 1}
+
+    # os.environ is a mapping whose item methods change the process environment: it
+    # must never be copied and emptied. It cannot be built from a dict: redacted whole.
+    monkeypatch.setenv("SNAPY_TEST_API_KEY", "k-123")
+    before = dict(os.environ)
+    result = redact(("env", os.environ))
+    assert dict(os.environ) == before
+    (placeholder,) = result.values
+    assert isinstance(placeholder, Redacted)
+    assert placeholder.reason.startswith("_Environ could not be copied to redact env[")
+    assert "k-123" not in repr(result)
+
+
+def test_subclass_overrides_are_not_called_when_rebuilding():
+    calls = []
+
+    class Audited(dict):
+        def __setitem__(self, key, value):
+            calls.append(key)
+            super().__setitem__(key, value)
+
+        def clear(self):
+            calls.append("clear")
+            super().clear()
+
+    class Logged(list):
+        def extend(self, items):
+            calls.append("extend")
+            super().extend(items)
+
+    result = redact(("d", Audited(password="x", a=1)), ("l", Logged(["bob@example.com"])))
+    assert type(result.values[0]) is Audited
+    assert result.values[0] == {"password": PASSWORD, "a": 1}
+    assert type(result.values[1]) is Logged
+    assert result.values[1] == [EMAIL]
+    assert "clear" not in calls
+    assert "extend" not in calls
 
 
 def test_object_that_refuses_to_be_copied_is_redacted_whole():
@@ -749,3 +780,18 @@ def test_readme_examples_run():
     redactor = build_redactor(namespace["config"], plugins=False)
     values = redactor.apply([("internal_note", 1), ("badge_id", 2), ("n", "EMP-123456")]).values
     assert all(isinstance(value, Redacted) for value in values)
+
+
+def test_default_filters_are_shared_and_read_only():
+    from snapy_core import ConfigError
+
+    first = build_redactor(CaptureConfig(), plugins=False)
+    second = build_redactor(CaptureConfig(ignore_args=["x"]), plugins=False)
+    assert first.argument_filter is second.argument_filter
+    strict = build_redactor(CaptureConfig(production_mode=True), plugins=False)
+    assert strict.argument_filter.strict
+    assert strict.argument_filter is not first.argument_filter
+    with pytest.raises(ConfigError, match="cannot be changed"):
+        first.argument_filter.sensitive_keys = ["pin"]
+    with pytest.raises(AttributeError):
+        first.argument_filter.sensitive_keys.append("pin")  # a tuple

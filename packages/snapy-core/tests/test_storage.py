@@ -769,8 +769,13 @@ def test_newest_few_among_many_skip_files_that_are_not_captures(tmp_path: Path) 
         storage.write(make_record(second, timestamp=at(second)))
     directory = tmp_path / KEY
     # names that sort above every capture: strays, another backend's newer captures
-    for name in ("zz-notes.json", "README.json", "30000101T000000.000000Z-1-000001.pickle",
-                 "29991399T000000.000000Z-1-000001.json"):  # month 13: only looks like one
+    lookalike = "29991399T000000.000000Z-1-000001.json"  # month 13: only looks like one
+    for name in (
+        "zz-notes.json",
+        "README.json",
+        "30000101T000000.000000Z-1-000001.pickle",
+        lookalike,
+    ):
         (directory / name).write_text("{}")
     for index in range(40):
         (directory / f"30000101T000000.{index:06d}Z-1-000001.pickle").write_text("x")

@@ -652,6 +652,11 @@ BAD = [
     pytest.param(
         b'{"$datetime": "2024-01-01T00:00:00[../../etc/passwd]"}', "time zone", id="zone-path"
     ),
+    pytest.param(
+        b'{"$datetime": "2024-01-01T00:00:00' + b"[x]" * 100_000 + b'"}',
+        "too many [...] suffixes",
+        id="suffix-chain",
+    ),
     pytest.param(b'{"$timedelta": {"days": 1}}', "integer days", id="bad-timedelta"),
     pytest.param(b'{"$complex": [1]}', "[real, imag]", id="bad-complex"),
     pytest.param(b'{"$uuid": "x"}', "malformed $uuid", id="bad-uuid"),
@@ -727,3 +732,9 @@ def test_integers_beyond_64_bits_anywhere(codec: JSONCodec, same) -> None:
     same(value, roundtrip(codec, value))
     assert codec.encode([2**70]) == [{"$int": str(2**70)}]  # encode() output is JSON-safe
     orjson.dumps(codec.encode(value))
+
+
+def test_class_from_another_processes_main_script_gives_a_clear_error() -> None:
+    raw = orjson.dumps({"$dataclass": {"class": "__main__:ScriptOnly", "fields": {}}})
+    with pytest.raises(RecordError, match="defined in the script that made the capture"):
+        JSONCodec(plugins=False, use_config=False).loads(raw, module="__main__")

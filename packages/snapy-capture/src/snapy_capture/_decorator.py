@@ -113,6 +113,16 @@ class CaptureStats:
     last_error: str | None = None
 
 
+class _RaisedSummary:
+    """An exception reduced to what a capture stores, for the background writer."""
+
+    __slots__ = ("exc_type", "message")
+
+    def __init__(self, exc_type: str, message: str) -> None:
+        self.exc_type = exc_type
+        self.message = message
+
+
 class _Pending:
     """What a captured call carries from its start to its end."""
 
@@ -383,13 +393,15 @@ class CaptureHandle:
             values, more = self._filter(("return",), (value,))
             actions.extend(more)
             return CallOutcome(kind="return", value=values[0])
-        error: BaseException = value
-        message = str(error)
+        if isinstance(value, _RaisedSummary):
+            exc_type, message = value.exc_type, value.message
+        else:
+            exc_type, message = _exception_name(value), str(value)
         values, more = self._filter(("exception",), (message,))
         actions.extend(more)
         return CallOutcome(
             kind="raise",
-            exc_type=_exception_name(error),
+            exc_type=exc_type,
             exc_message=values[0] if isinstance(values[0], str) else str(values[0]),
         )
 
@@ -531,6 +543,9 @@ class CaptureHandle:
         start = time.perf_counter_ns() if profilers else 0
         pending = None
         stage = "reading the arguments"
+        if self.async_storage and get_writer().is_full():
+            self._dropped(profilers)  # before copying anything: overload stays cheap
+            return None
         try:
             if self.skip_first:
                 args = args[1:]
@@ -616,6 +631,9 @@ class CaptureHandle:
                     if not copied:
                         self.stats.not_copied += 1
                         pending.not_copied.append("return")
+                elif kind == "raise":
+                    # keep no traceback (and the frames it holds) alive in the queue
+                    value = _RaisedSummary(_exception_name(value), str(value))
                 pending.outcome_kind = kind
                 pending.outcome_value = value
                 pending.duration_ns = duration
@@ -655,8 +673,11 @@ class CaptureHandle:
         if get_writer().submit(self, pending):
             self.stats.captured += 1
             return
+        self._dropped(pending.profilers)
+
+    def _dropped(self, profilers: Sequence[Any]) -> None:
         self.stats.dropped += 1
-        for profiler in pending.profilers:
+        for profiler in profilers:
             profiler.add(self.function_key, dropped=1)
         self._warn(
             "dropped",

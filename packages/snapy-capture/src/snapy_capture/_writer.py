@@ -60,6 +60,9 @@ class AsyncWriter:
         self._queue.put((job, payload))
         return True
 
+    def is_full(self) -> bool:
+        return self._queue.qsize() >= self.max_pending
+
     @property
     def pending(self) -> int:
         return self._queue.qsize()

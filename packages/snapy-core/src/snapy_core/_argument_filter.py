@@ -128,6 +128,12 @@ def _watched(name: str) -> property:
         return value
 
     def set(self: ArgumentFilter, value: Iterable[Any]) -> None:
+        if self.__dict__.get("_snapy_shared"):
+            raise ConfigError(
+                f"the default filter shared by every decorated function cannot be changed "
+                f"({name}); pass your own: custom_filter=ArgumentFilter({name}=[...]) or a "
+                "subclass"
+            )
         if isinstance(value, (str, bytes)):
             raise ConfigError(
                 f"{type(self).__qualname__}.{name} must be a list, got the string {value!r}; "
@@ -396,6 +402,23 @@ class ArgumentFilter:
         )
 
 
+_shared: dict[bool, ArgumentFilter] = {}
+
+
+def shared_filter(*, strict: bool) -> ArgumentFilter:
+    """The default (or strict) filter every decorated function without a custom_filter
+    shares: its caches of names and clean strings are then shared too, and bounded once.
+    Its lists are tuples, and assigning them raises ConfigError."""
+    found = _shared.get(strict)
+    if found is None:
+        found = ArgumentFilter(strict=strict)
+        for name in ("sensitive_keys", "pii_patterns", "value_rules"):
+            found.__dict__[f"_snapy_{name}"] = tuple(getattr(found, name))
+        found.__dict__["_snapy_shared"] = True
+        found = _shared.setdefault(strict, found)
+    return found
+
+
 def _same(old: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
     return all(
         len(a) == len(b) and all(x is y or _key(x) == _key(y) for x, y in zip(a, b, strict=True))
@@ -429,4 +452,10 @@ def overridden_methods(instance: ArgumentFilter, *names: str) -> tuple[str, ...]
     return tuple(name for name in names if name in own or _overrides(type(instance), name))
 
 
-__all__ = ["SENSITIVE_PATTERNS", "ArgumentFilter", "CompiledRules", "overridden_methods"]
+__all__ = [
+    "SENSITIVE_PATTERNS",
+    "ArgumentFilter",
+    "CompiledRules",
+    "overridden_methods",
+    "shared_filter",
+]

@@ -52,18 +52,32 @@ def write_atomic(
     :class:`OSError` of the failing step; the temporary file is removed and an existing
     file at ``path`` is left untouched.
     """
-    final = os.fspath(path)
-    directory, name = os.path.split(final)
-    temporary = os.path.join(directory, temporary or temp_name(name))
+    directory, name = os.path.split(os.fspath(path))
+    write_atomic_in(directory, name, data, mode=mode, durable=durable, temporary=temporary)
+
+
+def write_atomic_in(
+    directory: str,
+    name: str,
+    data: bytes,
+    *,
+    mode: int,
+    durable: bool,
+    temporary: str | None = None,
+) -> None:
+    """:func:`write_atomic` of ``directory/name``, for callers that hold both already."""
+    final = directory + os.sep + name
+    temporary = directory + os.sep + (temporary or f".{name}{TEMP_SUFFIX}")
     fd = os.open(temporary, _OPEN_FLAGS, mode)
     try:
         try:
-            if _HAS_FCHMOD:
+            if _HAS_FCHMOD:  # the umask may have removed bits (and may change any time)
                 os.fchmod(fd, mode)
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
+            written = os.write(fd, data)
+            if written < len(data):  # short writes happen on some file systems
+                view = memoryview(data)[written:]
+                while view:
+                    view = view[os.write(fd, view) :]
             if durable:
                 os.fsync(fd)
         finally:
@@ -115,4 +129,11 @@ def make_private_dirs(path: Path, mode: int) -> None:
         os.chmod(directory, mode)
 
 
-__all__ = ["TEMP_SUFFIX", "fsync_directory", "make_private_dirs", "temp_name", "write_atomic"]
+__all__ = [
+    "TEMP_SUFFIX",
+    "fsync_directory",
+    "make_private_dirs",
+    "temp_name",
+    "write_atomic",
+    "write_atomic_in",
+]

@@ -65,9 +65,10 @@ class Unserializable(Placeholder):
 class Untrusted(Placeholder):
     """An object whose class lives in a module the loader was not allowed to import.
 
-    ``type_name`` is the class path stored in the capture and ``value_repr`` the ``repr``
-    recorded at capture time. Add the module to ``SNAP_CAPTURE_TRUSTED_MODULES`` (or the
-    loader's ``trusted_modules``) to get the real object back.
+    ``type_name`` is the class path stored in the capture and ``value_repr`` a description
+    built at load time from the stored state (the class itself is never imported, so its
+    ``__repr__`` is never run). Add the module to ``SNAP_CAPTURE_TRUSTED_MODULES`` (or
+    ``trusted_modules`` in the configuration) to get the real object back.
     """
 
     kind: ClassVar[str] = "untrusted"

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
-import cattrs
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from .errors import RecordError
+
+if TYPE_CHECKING:
+    import cattrs
 
 SCHEMA_VERSION = 1
 """The record schema this snapy writes. Files with a higher schema are refused."""
@@ -128,8 +129,8 @@ class CaptureRecord:
             "timestamp": _format_timestamp(self.timestamp),
             "args": list(self.args),
             "kwargs": dict(self.kwargs),
-            "metadata": _converter.unstructure(self.metadata),
-            "filtered": [_converter.unstructure(action) for action in self.filtered],
+            "metadata": _get_converter().unstructure(self.metadata),
+            "filtered": [_get_converter().unstructure(action) for action in self.filtered],
             "outcome": None if self.outcome is None else _unstructure_outcome(self.outcome),
             "capture_id": self.capture_id,
             "schema": self.schema,
@@ -155,47 +156,86 @@ def _identity(value: Any) -> Any:
     return value
 
 
+def _sequence_only(value: Any, _type: Any) -> Any:
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"expected a list, got {type(value).__name__}")
+    return value
+
+
+def _names_only(value: Any, _type: Any) -> tuple[str, ...]:
+    if not isinstance(value, (list, tuple)) or not all(isinstance(n, str) for n in value):
+        raise TypeError(f"expected a list of parameter names, got {value!r:.60}")
+    return tuple(value)
+
+
+def _mapping_only(value: Any, _type: Any) -> Any:
+    if not isinstance(value, Mapping):
+        raise TypeError(f"expected a mapping, got {type(value).__name__}")
+    return value
+
+
+def _mapping_first(structure: Any) -> Any:
+    def structure_mapping(value: Any, type_: Any) -> Any:
+        _mapping_only(value, type_)
+        return structure(value, type_)
+
+    return structure_mapping
+
+
 def _make_converter() -> cattrs.Converter:
+    # imported here: cattrs costs a noticeable part of start-up, and processes that only
+    # list a store (the `snapy` command) never convert a record
+    import cattrs
+    from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
     converter = cattrs.Converter(forbid_extra_keys=False)
     converter.register_unstructure_hook(dt.datetime, _format_timestamp)
     converter.register_structure_hook(dt.datetime, _parse_timestamp)
     # Captured values belong to the storage backend: never let cattrs reshape them
     # (it would turn an attrs instance inside ``args`` into a dict).
     keep = override(unstruct_hook=_identity, struct_hook=lambda value, _type: value)
-    converter.register_unstructure_hook(
-        CallMetadata, make_dict_unstructure_fn(CallMetadata, converter, extra=keep)
-    )
-    converter.register_structure_hook(
-        CallMetadata, make_dict_structure_fn(CallMetadata, converter, extra=keep)
-    )
-    converter.register_unstructure_hook(
-        CallOutcome, make_dict_unstructure_fn(CallOutcome, converter, value=keep)
-    )
-    converter.register_structure_hook(
-        CallOutcome, make_dict_structure_fn(CallOutcome, converter, value=keep)
-    )
-    converter.register_unstructure_hook(
-        CaptureRecord,
-        make_dict_unstructure_fn(CaptureRecord, converter, args=keep, kwargs=keep),
-    )
-    converter.register_structure_hook(
-        CaptureRecord,
-        make_dict_structure_fn(CaptureRecord, converter, args=keep, kwargs=keep),
-    )
+    keep_sequence = override(unstruct_hook=_identity, struct_hook=_sequence_only)
+    keep_mapping = override(unstruct_hook=_identity, struct_hook=_mapping_only)
+    overrides: dict[type, dict[str, Any]] = {
+        CallMetadata: {"extra": keep_mapping},
+        CallOutcome: {"value": keep},
+        FilterAction: {},
+        CaptureRecord: {
+            "args": keep_sequence,
+            "kwargs": keep_mapping,
+            "arg_names": override(struct_hook=_names_only),
+        },
+    }
+    for cls, fields in overrides.items():
+        converter.register_unstructure_hook(
+            cls, make_dict_unstructure_fn(cls, converter, **fields)
+        )
+        # cattrs' generated hooks index into whatever they get: refuse a string or a list
+        # where a nested record part belongs, instead of reading it character by character
+        converter.register_structure_hook(
+            cls, _mapping_first(make_dict_structure_fn(cls, converter, **fields))
+        )
     return converter
 
 
-_converter = _make_converter()
+_converter: cattrs.Converter | None = None
+
+
+def _get_converter() -> cattrs.Converter:
+    global _converter
+    if _converter is None:
+        _converter = _make_converter()
+    return _converter
 
 
 def _unstructure_outcome(outcome: CallOutcome) -> dict[str, Any]:
-    result: dict[str, Any] = _converter.unstructure(outcome)
+    result: dict[str, Any] = _get_converter().unstructure(outcome)
     return result
 
 
 def record_to_primitive(record: CaptureRecord) -> dict[str, Any]:
     """The record as dicts, lists, strings and numbers, captured values left untouched."""
-    result: dict[str, Any] = _converter.unstructure(record)
+    result: dict[str, Any] = _get_converter().unstructure(record)
     result["args"] = list(record.args)
     result["kwargs"] = dict(record.kwargs)
     return result
@@ -224,7 +264,7 @@ def record_from_primitive(data: Any, *, source: str = "capture record") -> Captu
             "this is not a snapy capture record or it was cut short"
         )
     try:
-        record: CaptureRecord = _converter.structure(dict(data), CaptureRecord)
+        record: CaptureRecord = _get_converter().structure(dict(data), CaptureRecord)
     except Exception as error:
         details = "; ".join(_explain(error)) or str(error)
         raise RecordError(f"{source}: malformed capture record: {details}") from error
@@ -232,6 +272,8 @@ def record_from_primitive(data: Any, *, source: str = "capture record") -> Captu
 
 
 def _explain(error: BaseException) -> list[str]:
+    import cattrs  # loaded already: only structuring raises these
+
     if isinstance(error, cattrs.ClassValidationError):
         with_notes, without_notes = error.group_exceptions()
         messages = [

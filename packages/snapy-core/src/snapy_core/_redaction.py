@@ -53,7 +53,6 @@ from collections.abc import (
     Iterable,
     Iterator,
     Mapping,
-    MutableMapping,
     Sequence,
 )
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -61,7 +60,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 
 from . import _argument_filter as _af
-from ._argument_filter import ArgumentFilter, CompiledRules, overridden_methods
+from ._argument_filter import ArgumentFilter, CompiledRules, overridden_methods, shared_filter
 from ._placeholders import Omitted, Placeholder, Redacted
 from ._record import FilterAction
 from .errors import PluginWarning
@@ -359,7 +358,7 @@ class Redactor:
         top_level_decisions: bool = True,
     ) -> None:
         self.argument_filter = (
-            argument_filter if argument_filter is not None else ArgumentFilter(strict=strict)
+            argument_filter if argument_filter is not None else shared_filter(strict=strict)
         )
         self.ignore_args = frozenset(ignore_args)
         self.extra_filters = tuple(extra_filters)
@@ -375,7 +374,7 @@ class Redactor:
         ]
         if strict and not self.argument_filter.strict:
             # production mode's strict rules hold whatever the configured filter does
-            rule_filters.append(("strict redaction", _strict_filter()))
+            rule_filters.append(("strict redaction", shared_filter(strict=True)))
         callables: list[tuple[str, FilterCallable, bool]] = []
         for check in self.extra_filters:
             if isinstance(check, ArgumentFilter):
@@ -485,7 +484,7 @@ class Redactor:
             )
         )
         if remember:
-            if len(self._keys) >= 4096:
+            if len(self._keys) >= 2048:  # per decorated function: keep it small
                 self._keys.clear()
             self._keys[key] = info
         return info
@@ -1220,34 +1219,46 @@ def _shallow_copy(value: Any) -> Any:
 
 
 def _build_dict(scan: _Scan, value: Any, path: Path) -> Any:
-    fixes = scan.fixes.get(id(value), {})
+    # A dict subclass is copied, then rewritten with dict's own methods: its overrides
+    # (which may reach outside the object) are never called on the way.
     if type(value) is dict:
         new: Any = {}
     else:
         new = _shallow_copy(value)
-        if not isinstance(new, MutableMapping):
+        if not isinstance(new, dict):
             raise _CopyFailed
-        new.clear()
+        dict.clear(new)
     scan.built[id(value)] = new
+    for key, item in _rebuilt_pairs(scan, value, path):
+        dict.__setitem__(new, key, item)
+    return new
+
+
+def _build_mapping(scan: _Scan, value: Any, path: Path) -> Any:
+    # Any other mapping (os.environ, a proxy, a database-backed one) is never copied and
+    # changed in place, which could act on the world: it is built anew from the items.
+    new = type(value)(dict(_rebuilt_pairs(scan, value, path)))
+    if not isinstance(new, Mapping):
+        raise _CopyFailed
+    return new
+
+
+def _rebuilt_pairs(scan: _Scan, value: Any, path: Path) -> list[tuple[Any, Any]]:
+    fixes = scan.fixes.get(id(value), {})
     dirty = scan.dirty
     key_fixes = any(type(slot) is tuple and slot[0] is _KEYSLOT for slot in fixes)
+    pairs = []
     for key, item in value.items():
         new_key = fixes.get((_KEYSLOT, key), key) if key_fixes else key
         if new_key is key and id(key) in dirty:
             new_key = scan.rebuild(key, path, _KEY_ITSELF, key)
         if key in fixes:
-            new[new_key] = fixes[key]
+            pairs.append((new_key, fixes[key]))
         elif id(item) in dirty:
-            new[new_key] = scan.rebuild(item, path, _KEY, key)
+            pairs.append((new_key, scan.rebuild(item, path, _KEY, key)))
         else:
-            new[new_key] = item
-    return new
-
-
-def _build_mapping(scan: _Scan, value: Any, path: Path) -> Any:
-    if not isinstance(value, MutableMapping):
-        raise _CopyFailed
-    return _build_dict(scan, value, path)
+            pairs.append((new_key, item))
+    return pairs
 
 
 def _rebuilt_items(scan: _Scan, value: Iterable[Any], path: Path) -> list[Any]:
@@ -1266,11 +1277,13 @@ def _rebuilt_items(scan: _Scan, value: Iterable[Any], path: Path) -> list[Any]:
 def _build_list(scan: _Scan, value: Any, path: Path) -> Any:
     if type(value) is list:
         new: Any = []
-    else:
+    else:  # as for dict subclasses: list's own methods, not the subclass's
         new = _shallow_copy(value)
-        del new[:]
+        if not isinstance(new, list):
+            raise _CopyFailed
+        list.clear(new)
     scan.built[id(value)] = new
-    new.extend(_rebuilt_items(scan, value, path))
+    list.extend(new, _rebuilt_items(scan, value, path))
     return new
 
 
@@ -1279,9 +1292,11 @@ def _build_deque(scan: _Scan, value: Any, path: Path) -> Any:
         new: Any = collections.deque(maxlen=value.maxlen)
     else:
         new = _shallow_copy(value)
-        new.clear()
+        if not isinstance(new, collections.deque):
+            raise _CopyFailed
+        collections.deque.clear(new)
     scan.built[id(value)] = new
-    new.extend(_rebuilt_items(scan, value, path))
+    collections.deque.extend(new, _rebuilt_items(scan, value, path))
     return new
 
 
@@ -1448,15 +1463,6 @@ def contains_sensitive(argument_filter: ArgumentFilter, value: Any) -> bool:
     return bool(redactor.apply([("value", value)]).actions)
 
 
-_strict: list[ArgumentFilter] = []
-
-
-def _strict_filter() -> ArgumentFilter:
-    if not _strict:
-        _strict.append(ArgumentFilter(strict=True))
-    return _strict[0]
-
-
 def build_redactor(
     config: CaptureConfig,
     *,
@@ -1476,7 +1482,7 @@ def build_redactor(
     about each argument.
     """
     strict = config.redaction == "strict" or config.production_mode
-    argument_filter = config.custom_filter or (_strict_filter() if strict else ArgumentFilter())
+    argument_filter = config.custom_filter or shared_filter(strict=strict)
     plugin_filters: list[tuple[str, ArgumentFilter | FilterCallable]] = []
     hooks: list[Any] = []
     if plugins:

@@ -122,7 +122,7 @@ def _split_suffixes(text: str) -> tuple[str, str | None, str | None, int]:
     """``iso[Zone/Key][tzname=X][fold=1]`` -> (iso, zone key, tz name, fold)."""
     zone = name = None
     fold = 0
-    while True:
+    for _ in range(4):  # at most zone, tzname and fold: a longer chain is not ours
         match = _SUFFIX.search(text)
         if match is None:
             return text, zone, name, fold
@@ -134,6 +134,7 @@ def _split_suffixes(text: str) -> tuple[str, str | None, str | None, int]:
             name = content[len("tzname=") :]
         else:
             zone = content
+    raise ValueError("too many [...] suffixes")
 
 
 def _zone(key: str) -> zoneinfo.ZoneInfo:

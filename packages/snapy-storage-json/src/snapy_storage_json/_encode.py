@@ -8,7 +8,11 @@ that happens to have exactly one key starting with ``$`` is written in the
 The hot path is the type of the value: ``str``/``int``/``float``/``bool``/``None``/
 ``list``/``dict`` are tested first by identity of their type, every other type is looked
 up in a dict of handlers, and a type seen for the first time is classified once (plugin
-serializer, enum, dataclass, attrs, named tuple, class reference, generic object).
+serializer, enum, dataclass, attrs, named tuple, class reference, generic object). Inside
+containers, strings, bools, None and ints are passed through without a call; the codec
+lets orjson check the int range while writing and, in the rare case it refuses (an int
+beyond 64 bits, or a string with lone surrogates), encodes again with the *strict*
+encoder, which checks every int and string (:meth:`Encoder.strict`).
 
 Cycles: the first pass does not track object identities. If it goes deeper than
 :data:`TRACK_CYCLES_AFTER` JSON levels it starts again with the identities of the

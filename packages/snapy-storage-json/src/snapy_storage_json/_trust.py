@@ -261,6 +261,12 @@ def resolve_trusted(module: str, qualname: str) -> object:
         try:
             target = getattr(target, part)
         except AttributeError:
+            if module == "__main__":
+                raise BadClassPath(
+                    f"{qualname} was defined in the script that made the capture (__main__), "
+                    "which is not the __main__ of this process; define the classes your "
+                    "captured functions receive in an importable module"
+                ) from None
             raise BadClassPath(
                 f"module {module!r} has no {qualname!r}: it was renamed or removed since "
                 "the capture was written"

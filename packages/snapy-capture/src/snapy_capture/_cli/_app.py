@@ -238,7 +238,7 @@ def list_command(
             )
         if not as_json:
             out.note(f"no captures in {store.describe()}.")
-        hint = store._unclaimed_hint()
+        hint = store.unclaimed_hint()
         if hint:
             out.warning(hint)
         if pattern:
@@ -480,7 +480,7 @@ def stats(function: str | None, path: Path | None, backend: str | None, as_json:
         out.note(f"no captures in {store.describe()}.")
     total = sum(row.count for row in rows if row.function_key in keys)
     collected = []
-    with _progress(out, "reading captures", total=total, enabled=total > 200) as advance:
+    with out.progress("reading captures", total=total, enabled=total > 200) as advance:
         for key in keys:
             collected.append(collect(store, key, advance))
     if as_json:
@@ -502,23 +502,6 @@ def stats(function: str | None, path: Path | None, backend: str | None, as_json:
         )
         return EXIT_FOUND
     return EXIT_OK
-
-
-class _NoProgress:
-    def __enter__(self) -> Callable[[int], None]:
-        return lambda _steps: None
-
-    def __exit__(self, *_exc: object) -> None:
-        return None
-
-
-def _progress(out: Output, description: str, *, total: int, enabled: bool = True) -> Any:
-    """A progress bar on standard error when it is a terminal; silent otherwise."""
-    if not enabled or not out.err.is_terminal:
-        return _NoProgress()
-    from ._progress import ProgressBar
-
-    return ProgressBar(out.err, description, total)
 
 
 # -- prune ---------------------------------------------------------------------------------
@@ -859,6 +842,15 @@ def _run(argv: Sequence[str] | None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("snapy: interrupted\n")
         return 130
+    except Exception as error:
+        if os.environ.get("SNAPY_TRACEBACK"):
+            raise
+        sys.stderr.write(
+            f"snapy: error: unexpected {type(error).__name__}: {error}\n"
+            "  This is a bug in snapy or in a snapy plugin. Run again with SNAPY_TRACEBACK=1 "
+            "to see where it happened, and report it with that output.\n"
+        )
+        return EXIT_FOUND
     if isinstance(result, int):
         return result
     return EXIT_OK

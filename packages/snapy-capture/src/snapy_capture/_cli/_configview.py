@@ -78,29 +78,33 @@ def show_config(out: Output, *, as_json: bool) -> int:
     table.add_column("setting", style="cyan", no_wrap=True)
     table.add_column("value", overflow="fold")
     table.add_column("source", no_wrap=True)
-    table.add_column("set by", overflow="fold")
+    table.add_column("set with", overflow="fold")
     for value in resolved.values:
         variable = _VARIABLE_OF.get(value.name)
         if value.detail:
             detail = Text(value.detail)
         elif variable:
-            detail = Text(f"{variable} (not set)", style="dim")
+            detail = Text(variable, style="dim")
         else:
-            detail = Text("code only (decorator or set_global_config)", style="dim")
+            detail = Text("code only", style="dim")
         style = "" if value.source.value == "default" else "bold"
         shown = _value_text(value.value)
-        if value.name == "path" and not Path(value.value).is_absolute():
-            shown += f" (here: {Path(value.value).absolute()})"
         table.add_row(value.name, shown, Text(value.source.value, style=style), detail)
     out.print(table)
+    store = Path(resolved.config.path)
+    if not store.is_absolute():
+        out.print(
+            Text(f"\nThe store path is relative: here it is {store.absolute()}"), soft_wrap=True
+        )
     if resolved.problems:
         out.print(Text("\nProblems", style="bold red"))
         for problem in resolved.problems:
             out.print(Text(f"  - {problem}", style="red"), soft_wrap=True)
     out.print(
         Text(
-            "\nDecorator arguments (@capture_args(retention=...)) and set_global_config() in "
-            "your code override or add to these for the functions they apply to.",
+            "\nThe variable in the last column changes a default. Decorator arguments "
+            "(@capture_args(retention=...)) and set_global_config() in your code override or "
+            "add to these for the functions they apply to.",
             style="dim",
         ),
         soft_wrap=True,

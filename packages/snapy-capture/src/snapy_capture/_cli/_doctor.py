@@ -251,14 +251,12 @@ def _check_files(report: Report, store: Store, out: Output, *, quick: bool) -> N
     if quick:
         report.note("store", "capture contents not checked (--quick).")
         return
-    from ._app import _progress
-
     corrupt: list[CaptureCorruptError] = []
     seen_warnings: dict[str, None] = {}
     total = report.store["captures"]
     with (
         warnings.catch_warnings(record=True) as caught,
-        _progress(out, "reading captures", total=total, enabled=total > 200) as advance,
+        out.progress("reading captures", total=total, enabled=total > 200) as advance,
     ):
         warnings.simplefilter("always")
         for row in rows:

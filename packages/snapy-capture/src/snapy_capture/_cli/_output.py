@@ -10,6 +10,8 @@ import datetime as dt
 import json
 import os
 import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -70,6 +72,24 @@ class Output:
 
     def warning(self, message: str) -> None:
         sys.stderr.write(f"snapy: warning: {message}\n")
+
+    def progress(
+        self, description: str, *, total: int, enabled: bool = True
+    ) -> AbstractContextManager[Callable[[int], None]]:
+        """``with out.progress("pruning", total=n) as advance: advance(1)``.
+
+        A rich progress bar on standard error when it is a terminal; silent otherwise
+        (and then rich is not even imported).
+        """
+        if not enabled or not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
+            return nullcontext(_ignore)
+        from ._progress import ProgressBar
+
+        return ProgressBar(self.err, description, total)
+
+
+def _ignore(_steps: int) -> None:
+    return None
 
 
 def format_time(value: dt.datetime | None) -> str:

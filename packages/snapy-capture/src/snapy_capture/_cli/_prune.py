@@ -104,11 +104,9 @@ def run_prune(
     dry_run: bool,
     as_json: bool,
 ) -> int:
-    from ._app import _progress
-
     result = PruneResult()
     by_name = {backend.name: backend for backend in store.backends}
-    with _progress(out, "pruning" if not dry_run else "checking", total=len(rows)) as advance:
+    with out.progress("pruning" if not dry_run else "checking", total=len(rows)) as advance:
         for row in rows:
             try:
                 if len(row.backends) == 1:

@@ -132,11 +132,18 @@ class Store:
                 f"the capture store {self.root} is not a directory ({self.origin}).",
                 "Pass --path with the directory your captures are written to.",
             )
-        raise CliError(
-            f"there is no capture store at {self.root} ({self.origin}).",
-            "Pass --path DIR (the path= of your @capture_args), or set "
-            "SNAP_CAPTURE_DEFAULT_PATH; captures appear there after the first captured call.",
-        )
+        nearby = find_stores(Path.cwd())
+        if nearby:
+            shown = ", ".join(_relative(store) for store in nearby[:5])
+            hint = f"Capture stores found here: {shown}. Pass one with --path, e.g. " + (
+                f"--path {_relative(nearby[0])}."
+            )
+        else:
+            hint = (
+                "Pass --path DIR (the path= of your @capture_args), or set "
+                "SNAP_CAPTURE_DEFAULT_PATH; captures appear there after the first captured call."
+            )
+        raise CliError(f"there is no capture store at {self.root} ({self.origin}).", hint)
 
     def functions(self) -> list[FunctionRow]:
         """Every function with captures, merged across backends, sorted by key."""
@@ -252,7 +259,7 @@ class Store:
     def _not_found(self, name: str, keys: list[str]) -> tuple[str, str]:
         where = f"{self.root} ({self.origin}; backends: {', '.join(self.backend_names)})"
         if not keys:
-            hint = self._unclaimed_hint() or (
+            hint = self.unclaimed_hint() or (
                 "Pass --path with the directory your captures are written to."
             )
             return f"no captures of {name!r}: the store {where} holds no captures.", hint
@@ -267,7 +274,7 @@ class Store:
             return message, "Did you mean: " + ", ".join(near) + "? (`snapy list` shows them all)"
         return message, "`snapy list` shows the functions that have captures."
 
-    def _unclaimed_hint(self) -> str | None:
+    def unclaimed_hint(self) -> str | None:
         unclaimed = self.unclaimed_captures()
         if not unclaimed:
             return None
@@ -339,6 +346,57 @@ class Store:
                 yield located, error
             except CaptureNotFoundError:
                 continue  # pruned since it was listed
+
+
+def find_stores(base: Path, *, depth: int = 2, limit: int = 200) -> list[Path]:
+    """Capture stores at most ``depth`` levels below ``base`` (for "did you mean --path").
+
+    A store is a directory with a function directory holding ``.snapy-function.json``.
+    Looks at no more than ``limit`` directories, skipping hidden ones other than ``.snapy``.
+    """
+    found: list[Path] = []
+    queue = [(base, 0)]
+    looked = 0
+    while queue and looked < limit:
+        directory, level = queue.pop(0)
+        try:
+            entries = sorted(
+                (entry for entry in os.scandir(directory) if entry.is_dir(follow_symlinks=False)),
+                key=lambda entry: entry.name,
+            )
+        except OSError:
+            continue
+        for entry in entries:
+            looked += 1
+            if any(
+                os.path.isfile(os.path.join(entry.path, sub.name, ".snapy-function.json"))
+                for sub in _subdirectories(entry.path, 5)
+            ):
+                found.append(Path(entry.path))
+            elif level + 1 < depth and (not entry.name.startswith(".") or entry.name == ".snapy"):
+                queue.append((Path(entry.path), level + 1))
+    return found
+
+
+def _subdirectories(path: str, limit: int) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(path) as entries:
+            subdirectories = []
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    subdirectories.append(entry)
+                    if len(subdirectories) >= limit:
+                        break
+            return subdirectories
+    except OSError:
+        return []
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _by_id(function_key: str, located: list[Located], capture_id: str) -> Located:
