@@ -154,6 +154,39 @@ def floor(modules: list[str]) -> tuple[Callable[[], object], Callable[[object], 
     return start, stop
 
 
+def setprofile_recorder(
+    record: bool,
+) -> tuple[Callable[[], object], Callable[[object], None]]:
+    """Why snapy uses sys.settrace on 3.10/3.11: the same filtered recorder on setprofile
+    (it runs for every call, return, C call and C return) and an empty profile function."""
+    buffer: list[object] = []
+    append = buffer.append
+    now = time.perf_counter
+    kept = {"/trace_bench/bench_app.py"}
+
+    def empty(frame: types.FrameType, event: str, arg: object) -> None:
+        return None
+
+    def recorder(frame: types.FrameType, event: str, arg: object) -> None:
+        code = frame.f_code
+        if code.co_filename in kept:
+            if event == "call":
+                append(code)
+                append(now())
+            elif event == "return":
+                append(-now())
+
+    def start() -> object:
+        sys.setprofile(recorder if record else empty)
+        return None
+
+    def stop(handle: object) -> None:
+        sys.setprofile(None)
+        buffer.clear()
+
+    return start, stop
+
+
 def cprofile() -> tuple[Callable[[], object], Callable[[object], None]]:
     def start() -> object:
         profiler = cProfile.Profile()
@@ -222,6 +255,11 @@ def main(argv: list[str] | None = None) -> int:
         variants.insert(
             5, Variant("floor: empty hooks on all the code", *floor(["bench_app", "bench_lib"]))
         )
+    else:
+        variants += [
+            Variant("empty sys.setprofile function", *setprofile_recorder(False)),
+            Variant("setprofile recorder, filter ~10%", *setprofile_recorder(True)),
+        ]
     try:
         import viztracer as _viztracer  # noqa: F401
 
