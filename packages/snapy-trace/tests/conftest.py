@@ -81,7 +81,7 @@ snapytrace_workload.everything() -> None
   snapytrace_workload.throw_and_close() -> None
     snapytrace_workload.countdown(n=3) => yield 3
     snapytrace_workload.countdown (resumed) !! raised KeyError: 'stop'
-    snapytrace_workload.countdown(n=2) => yield 2"""
+    snapytrace_workload.countdown(n=2) => yield 2"""  # noqa: E501
 
 
 @pytest.fixture(scope="session")

@@ -50,7 +50,8 @@ def test_monitoring_takes_two_tool_ids_and_gives_them_back(workload):
         assert sys.monitoring.get_tool(4) == "snapy-trace"
         workload.square(1)
     assert tracer.engine == "sys.monitoring (tool ids 3 and 4)"
-    assert sys.monitoring.get_tool(3) is None and sys.monitoring.get_tool(4) is None
+    assert sys.monitoring.get_tool(3) is None
+    assert sys.monitoring.get_tool(4) is None
 
 
 @monitoring_only
@@ -84,9 +85,7 @@ def test_exceptions_in_untraced_code_leave_the_hooks_working(workload):
     assert [e.function for e in tracer.get_events()] == ["snapytrace_workload.square"] * 2
 
 
-def test_falls_back_to_settrace_when_no_tool_ids_are_free(
-    workload, held_tool_ids, everything_tree
-):
+def test_falls_back_to_settrace_when_no_tool_ids_are_free(workload, held_tool_ids, everything_tree):
     tracer = _settrace_tracer(WORKLOAD)
     workload.everything()
     tracer.stop()
@@ -110,7 +109,8 @@ def test_settrace_chains_to_a_trace_function_already_installed(workload, held_to
     finally:
         sys.settrace(None)
     # both kept working: the debugger saw calls, returns and lines, the tracer its events
-    assert seen.count("call:fib") == 3 and seen.count("return:fib") == 3
+    assert seen.count("call:fib") == 3
+    assert seen.count("return:fib") == 3
     assert any(entry.startswith("line:") for entry in seen)
     assert [e.event_type for e in tracer.get_events()].count("call") == 3
 
@@ -142,7 +142,9 @@ def test_settrace_nested_tracers(workload, held_tool_ids):
     outer.stop()
     assert sys.gettrace() is None
     assert [e.qualname for e in outer.get_events() if e.is_call_event()] == [
-        "square", "fib", "square",
+        "square",
+        "fib",
+        "square",
     ]
     assert [e.qualname for e in inner.get_events() if e.is_call_event()] == ["fib"]
 

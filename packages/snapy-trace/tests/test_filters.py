@@ -91,7 +91,8 @@ def test_snapy_tracing_itself_is_never_traced():
 
 
 @pytest.mark.parametrize(
-    "bad", ["", "my app", "myapp/core", "!", ".myapp", "my..app", "!!x", 3],
+    "bad",
+    ["", "my app", "myapp/core", "!", ".myapp", "my..app", "!!x", 3],
 )
 def test_bad_patterns_are_explained(bad):
     with pytest.raises(ConfigError, match="filter_modules"):
@@ -121,15 +122,14 @@ def test_package_pattern_covers_the_package_and_below(package, tail):
     rules = ModuleFilter([package + ".*"])
     assert rules.decide(package, USER_FILE)
     assert rules.decide(f"{package}.{tail}", USER_FILE)
-    assert rules.decide(tail, USER_FILE) == (
-        tail == package or tail.startswith(package + ".")
-    )
+    assert rules.decide(tail, USER_FILE) == (tail == package or tail.startswith(package + "."))
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(patterns, min_size=1, max_size=5), names)
 def test_decision_is_include_and_not_exclude(rules, module):
     """The documented rule, stated independently of the implementation."""
+
     def matches(pattern: str) -> bool:
         return fnmatchcase(module, pattern) or (
             pattern.endswith(".*") and fnmatchcase(module, pattern[:-2])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from typing import Any
@@ -13,8 +14,13 @@ WORKLOAD = ["snapytrace_workload"]
 # Trace Event Format (https://docs.google.com/document/d/1CvAClvFfyA5R-PhYUmn5OOQtYMH4h6I0nSsKchNAySU):
 # phases, metadata event names and instant-event scopes defined by the format.
 PHASES = set("BEXiICbneSTpFsftPNODMVvRc()") | {"I"}
-METADATA_NAMES = {"process_name", "process_labels", "process_sort_index", "thread_name",
-                  "thread_sort_index"}
+METADATA_NAMES = {
+    "process_name",
+    "process_labels",
+    "process_sort_index",
+    "thread_name",
+    "thread_sort_index",
+}
 
 
 def validate_trace_event_format(document: Any) -> list[dict[str, Any]]:
@@ -27,10 +33,12 @@ def validate_trace_event_format(document: Any) -> list[dict[str, Any]]:
     slices: dict[tuple[int, int], list[tuple[float, float]]] = {}
     for event in events:
         assert isinstance(event, dict)
-        assert isinstance(event.get("name"), str) and event["name"], event
+        assert isinstance(event.get("name"), str), event
+        assert event["name"], event
         phase = event.get("ph")
         assert phase in PHASES, f"unknown phase {phase!r}"
-        assert isinstance(event.get("pid"), int) and isinstance(event.get("tid"), int), event
+        assert isinstance(event.get("pid"), int), event
+        assert isinstance(event.get("tid"), int), event
         if "cat" in event:
             assert isinstance(event["cat"], str)
         if "args" in event:
@@ -40,11 +48,13 @@ def validate_trace_event_format(document: Any) -> list[dict[str, Any]]:
             assert "name" in event["args"] or "sort_index" in event["args"]
             continue
         ts = event.get("ts")
-        assert isinstance(ts, (int, float)) and ts >= 0, f"ts in microseconds: {event}"
+        assert isinstance(ts, (int, float)), f"ts in microseconds: {event}"
+        assert ts >= 0, event
         track = (event["pid"], event["tid"])
         if phase == "X":
             dur = event.get("dur")
-            assert isinstance(dur, (int, float)) and dur >= 0, f"X needs dur: {event}"
+            assert isinstance(dur, (int, float)), f"X needs dur: {event}"
+            assert dur >= 0, event
             slices.setdefault(track, []).append((ts, ts + dur))
         elif phase == "B":
             open_begins.setdefault(track, []).append(event)
@@ -67,8 +77,9 @@ def validate_trace_event_format(document: Any) -> list[dict[str, Any]]:
 
 
 def test_chrome_trace_is_valid_trace_event_format(workload):
-    tracer = FunctionTracer(WORKLOAD, TracerConfig(trace_all_threads=True,
-                                                   enable_line_tracing=True))
+    tracer = FunctionTracer(
+        WORKLOAD, TracerConfig(trace_all_threads=True, enable_line_tracing=True)
+    )
     with tracer:
         workload.everything()
         workload.run_threads(2, 3)
@@ -81,7 +92,8 @@ def test_chrome_trace_is_valid_trace_event_format(workload):
     fib = [e for e in events if e["ph"] == "X" and e["name"] == "snapytrace_workload.fib"]
     assert len(fib) == 5 + 2 * (1 + 1 + 3)  # fib(3); fib(0..2) in two threads
     top = next(e for e in events if e["name"] == "snapytrace_workload.everything")
-    assert top["dur"] > 0 and top["args"] == {"return": "None"}
+    assert top["dur"] > 0
+    assert top["args"] == {"return": "None"}
     raised = next(e for e in events if "exception" in e.get("args", {}))
     assert raised["args"]["exception"].startswith("snapytrace_workload.ValidationError")
     assert document["otherData"]["truncated"] is False
@@ -94,8 +106,11 @@ def test_chrome_trace_of_a_truncated_trace_has_open_slices(workload):
     document = json.loads(tracer.format_trace("chrome"))
     events = validate_trace_event_format(document)
     assert [e["ph"] for e in events if e["ph"] != "M"] == ["B"] * 4  # 4 calls, no exit yet
-    assert document["otherData"] == {"producer": "snapy-trace", "dropped_events": 14,
-                                     "truncated": True}
+    assert document["otherData"] == {
+        "producer": "snapy-trace",
+        "dropped_events": 14,
+        "truncated": True,
+    }
 
 
 def test_flat(workload):
@@ -117,20 +132,23 @@ def test_flat(workload):
 
 def test_json_is_deterministic_unless_timings_are_asked_for(workload):
     tracer = FunctionTracer(WORKLOAD)
-    with tracer:
-        try:
-            workload.must_validate(-1)
-        except workload.ValidationError:
-            pass
+    with tracer, contextlib.suppress(workload.ValidationError):
+        workload.must_validate(-1)
     document = json.loads(tracer.format_trace("json"))
-    assert document["dropped_events"] == 0 and document["truncated"] is False
+    assert document["dropped_events"] == 0
+    assert document["truncated"] is False
     assert document["events"][0] == {
-        "event": "call", "module": "snapytrace_workload", "qualname": "must_validate",
-        "line": workload.must_validate.__code__.co_firstlineno, "depth": 0, "thread": 0,
+        "event": "call",
+        "module": "snapytrace_workload",
+        "qualname": "must_validate",
+        "line": workload.must_validate.__code__.co_firstlineno,
+        "depth": 0,
+        "thread": 0,
         "args": {"value": "-1"},
     }
     assert document["events"][-1]["exception"] == {
-        "type": "snapytrace_workload.ValidationError", "message": "negative: -1",
+        "type": "snapytrace_workload.ValidationError",
+        "message": "negative: -1",
         "origin": "propagated",
     }
     assert "timestamp" not in json.dumps(document)
@@ -144,5 +162,7 @@ def test_tree_timings_on_request(workload):
     with tracer:
         workload.square(2)
     assert tracer.format_trace() == "snapytrace_workload.square(i=2) -> 4"
-    assert re.fullmatch(r"snapytrace_workload\.square\(i=2\) -> 4 \[\d+\.\d{3} ms\]",
-                        tracer.format_trace("tree", timings=True))
+    assert re.fullmatch(
+        r"snapytrace_workload\.square\(i=2\) -> 4 \[\d+\.\d{3} ms\]",
+        tracer.format_trace("tree", timings=True),
+    )

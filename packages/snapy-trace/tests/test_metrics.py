@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import cProfile
 import pstats
 import sys
@@ -33,14 +34,10 @@ def _workload(w, target=None):
     list(w.delegate(3))
     w.validate_all([1, -1, 2])
     for bad in (-2, -3):
-        try:
+        with contextlib.suppress(w.ValidationError):
             w.must_validate(bad)
-        except w.ValidationError:
-            pass
-    try:
+    with contextlib.suppress(w.ValidationError):
         w.cleanup_on_error(-4)
-    except w.ValidationError:
-        pass
     account = w.Account.opened(10)
     account.deposit(w.Account.fee(50))
     _ = account.doubled
@@ -50,10 +47,8 @@ def _workload(w, target=None):
     w.run_threads(2, 5, target)
     first = w.countdown(3)
     next(first)
-    try:
+    with contextlib.suppress(KeyError):
         first.throw(KeyError("stop"))
-    except KeyError:
-        pass
 
 
 def test_call_counts_match_cprofile(workload):
@@ -92,7 +87,9 @@ def test_call_counts_match_cprofile(workload):
     ours = _our_counts(tracer, filename)
     # profiled_worker is test code, not in the workload file; worker itself is
     assert ours == expected
-    assert ours[(workload.fib.__code__.co_firstlineno, "fib")] == 25 + 2 * (1 + 1 + 3 + 5 + 9)  # fib(6); fib(0..4) in 2 threads
+    assert ours[(workload.fib.__code__.co_firstlineno, "fib")] == 25 + 2 * (
+        1 + 1 + 3 + 5 + 9
+    )  # fib(6); fib(0..4) in 2 threads
     assert tracer.get_metrics()["threads"] == 3
 
 
@@ -101,15 +98,16 @@ def test_metrics_per_function(workload):
     with tracer:
         workload.fib(4)
         list(workload.countdown(2))
-        try:
+        with contextlib.suppress(workload.ValidationError):
             workload.must_validate(-1)
-        except workload.ValidationError:
-            pass
     metrics = tracer.get_metrics()
     functions = metrics["functions"]
     assert functions["snapytrace_workload.fib"]["calls"] == 9
     assert functions["snapytrace_workload.countdown"] == {
-        **functions["snapytrace_workload.countdown"], "calls": 1, "resumes": 2, "exceptions": 0,
+        **functions["snapytrace_workload.countdown"],
+        "calls": 1,
+        "resumes": 2,
+        "exceptions": 0,
     }
     assert functions["snapytrace_workload.validate"]["exceptions"] == 1
     assert functions["snapytrace_workload.must_validate"]["exceptions"] == 1

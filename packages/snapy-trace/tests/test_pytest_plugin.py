@@ -61,7 +61,8 @@ def test_update_then_pass_then_fail_with_a_readable_diff(project: pytest.Pyteste
     created = project.runpytest("--snapshot-update", "-p", "no:cacheprovider")
     created.assert_outcomes(passed=3)
     ambr = (project.path / "__snapshots__" / "test_shop.ambr").read_text()
-    assert textwrap.dedent("""\
+    assert (
+        textwrap.dedent("""\
         # name: test_checkout
           TracedSnapshot(
             detail_level='verbose',
@@ -72,7 +73,9 @@ def test_update_then_pass_then_fail_with_a_readable_diff(project: pytest.Pyteste
                 shop.apply_discount(total=5) -> 4
             ''',
           )
-        # ---""") in ambr
+        # ---""")
+        in ambr
+    )
     assert "'total_calls': 4," in ambr
     single = project.path / "__snapshots__" / "test_shop" / "test_single_file.trace"
     assert single.read_text() == (

@@ -27,10 +27,18 @@ def test_jsonl_sink(workload, tmp_path):
     with tracer:
         workload.fib(2)
     lines = [json.loads(line) for line in path.read_text().splitlines()]
-    assert [line["event"] for line in lines] == ["call", "call", "return", "call", "return",
-                                                 "return"]
-    assert lines[0]["args"] == {"n": "2"} and lines[-1]["value"] == "1"
-    assert lines[-1]["duration"] > 0 and "timestamp" in lines[0]
+    assert [line["event"] for line in lines] == [
+        "call",
+        "call",
+        "return",
+        "call",
+        "return",
+        "return",
+    ]
+    assert lines[0]["args"] == {"n": "2"}
+    assert lines[-1]["value"] == "1"
+    assert lines[-1]["duration"] > 0
+    assert "timestamp" in lines[0]
 
 
 def test_sinks_get_every_period_once(workload, tmp_path):
@@ -47,8 +55,9 @@ def test_sinks_get_every_period_once(workload, tmp_path):
 
 def test_chrome_sink_with_compression(workload, tmp_path):
     path = tmp_path / "run.json"
-    config = TracerConfig(sinks=[{"name": "chrome", "path": path}, f"jsonl:{tmp_path}/e.jsonl"],
-                          compression=True)
+    config = TracerConfig(
+        sinks=[{"name": "chrome", "path": path}, f"jsonl:{tmp_path}/e.jsonl"], compression=True
+    )
     with FunctionTracer(WORKLOAD, config):
         workload.fib(3)
     with gzip.open(tmp_path / "run.json.gz", "rt") as file:
@@ -75,7 +84,8 @@ def test_a_sink_object(workload):
     sink = Collect()
     with FunctionTracer(WORKLOAD, TracerConfig(sinks=[sink])):
         workload.square(1)
-    assert sink.batches == [["call", "return"]] and sink.closed
+    assert sink.batches == [["call", "return"]]
+    assert sink.closed
 
 
 class CountingSinkPlugin:
@@ -93,8 +103,7 @@ class CountingSinkPlugin:
                 self.prefix = prefix
 
             def write(self, events):
-                CountingSinkPlugin.written.extend(f"{self.prefix}:{e.event_type}"
-                                                  for e in events)
+                CountingSinkPlugin.written.extend(f"{self.prefix}:{e.event_type}" for e in events)
 
             def close(self):
                 CountingSinkPlugin.written.append("closed")
@@ -123,8 +132,11 @@ def test_plugin_sinks_are_resolved_once_never_per_event(workload, counting_plugi
 
 
 def test_unknown_sinks_are_explained(workload, counting_plugin):
-    with pytest.raises(TraceError, match=r"no trace sink named 'nope'; available: chrome, "
-                                         r"jsonl, memory"):
+    with pytest.raises(
+        TraceError,
+        match=r"no trace sink named 'nope'; available: chrome, "
+        r"jsonl, memory",
+    ):
         FunctionTracer(WORKLOAD, TracerConfig(sinks=["nope"])).start()
     with pytest.raises(ConfigError, match="needs a path"):
         FunctionTracer(WORKLOAD, TracerConfig(sinks=["jsonl"])).start()

@@ -4,5 +4,5 @@
 objects as importing them from ``snapy_trace``.
 """
 
-from snapy_trace import *  # noqa: F403
+from snapy_trace import *  # noqa: F403 - the alias re-exports everything
 from snapy_trace import __all__ as __all__

@@ -37,9 +37,7 @@ def _check_max_events(instance: Any, attribute: attrs.Attribute[Any], value: Any
 
 def _check_bool(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, bool):
-        raise ConfigError(
-            f"TracerConfig.{attribute.name}={value!r} must be True or False."
-        )
+        raise ConfigError(f"TracerConfig.{attribute.name}={value!r} must be True or False.")
 
 
 def _to_sinks(value: Any) -> tuple[Any, ...]:

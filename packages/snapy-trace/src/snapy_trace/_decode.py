@@ -20,11 +20,14 @@ from __future__ import annotations
 import gc
 import re
 import threading
+import warnings
 from collections.abc import Iterable
 from types import CodeType, FunctionType
 from typing import Any
 
 import attrs
+
+from snapy_core.errors import TraceWarning
 
 from . import _raw
 from ._discovery import CodeCatalog
@@ -44,7 +47,10 @@ class CodeInfo:
     filename: str
     firstlineno: int
     argnames: tuple[str, ...]
+    locals_order: tuple[str, ...]
     is_async: bool
+    hidden: bool
+    """A comprehension frame (Python 3.10/3.11): not an event, its callees go to its caller."""
 
 
 def _qualname(code: CodeType, catalog: CodeCatalog) -> str:
@@ -73,11 +79,19 @@ class Decoded:
 
 
 class _Frame:
-    __slots__ = ("call_index", "child_exceptions", "children", "code", "entry_index",
-                 "entry_time", "task")
+    __slots__ = (
+        "call_index",
+        "child_exceptions",
+        "children",
+        "code",
+        "entry_index",
+        "entry_time",
+        "task",
+    )
 
-    def __init__(self, code: CodeType, entry_index: int, entry_time: float, task: str | None,
-                 call_index: int) -> None:
+    def __init__(
+        self, code: CodeType, entry_index: int, entry_time: float, task: str | None, call_index: int
+    ) -> None:
         self.code = code
         self.entry_index = entry_index
         self.entry_time = entry_time
@@ -88,13 +102,22 @@ class _Frame:
         self.child_exceptions: set[int] | None = None
 
 
+HIDDEN = -2
+"""``entry_index`` of a comprehension frame on the stack."""
+
+
 class _Thread:
-    __slots__ = ("ident", "index", "stack")
+    __slots__ = ("hidden", "ident", "index", "stack")
 
     def __init__(self, index: int, ident: int) -> None:
         self.index = index
         self.ident = ident
         self.stack: list[_Frame] = []
+        self.hidden = 0  # comprehension frames on the stack
+
+    @property
+    def depth(self) -> int:
+        return len(self.stack) - self.hidden
 
 
 class Decoder:
@@ -124,7 +147,9 @@ class Decoder:
                 filename=code.co_filename,
                 firstlineno=code.co_firstlineno,
                 argnames=tuple(code.co_varnames[:count]),
+                locals_order=_raw.locals_order(code),
                 is_async=bool(code.co_flags & _raw.ASYNC_FLAGS),
+                hidden=code.co_name in _raw.COMPREHENSIONS,
             )
             self.infos[id(code)] = info
         return info
@@ -152,7 +177,7 @@ class Decoder:
         if name is None:
             try:
                 raw = task.get_name()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 raw = "Task"
             if not isinstance(raw, str) or _DEFAULT_TASK_NAME.match(raw):
                 self.default_task_count += 1
@@ -171,6 +196,7 @@ class Decoder:
         threads = layout.threads
         values = layout.values
         show = show_verbose if layout.detail == "verbose" else show_standard
+        standard = layout.detail == "standard"
         memory = layout.memory
         locals_ = layout.locals
         # the thread that started the tracer is thread 0
@@ -179,7 +205,8 @@ class Decoder:
         i = 0
         while i < end:
             head = buffer[i]
-            if type(head) is code_type:
+            kind = type(head)
+            if kind is code_type:  # a call
                 code = head
                 t = buffer[i + 1]
                 i += 2
@@ -189,36 +216,61 @@ class Decoder:
                 else:
                     thread = main
                 info = self.info(code)
-                if t > 0:
-                    args = None
-                    if values:
-                        count = len(info.argnames)
-                        args = {name: show(buffer[i + k]) for k, name in enumerate(info.argnames)}
-                        i += count
-                    task = None
-                    if info.is_async:
-                        task = buffer[i]
-                        i += 1
-                    mem = None
-                    if memory:
-                        mem = buffer[i]
-                        i += 1
-                    self.enter(thread, code, info, "call", t - origin, args or {}, task, mem)
+                args = None
+                if standard:
+                    # the values of f_locals at the call, in locals_order
+                    count = buffer[i]
+                    slots = buffer[i + 1 : i + 1 + count]
+                    i += 1 + count
+                    shown = dict(zip(info.locals_order, map(show, slots), strict=False))
+                    args = {name: shown[name] for name in info.argnames if name in shown}
+                elif values:
+                    count = len(info.argnames)
+                    args = {name: show(buffer[i + k]) for k, name in enumerate(info.argnames)}
+                    i += count
+                task = None
+                if info.is_async:
+                    task = buffer[i]
+                    i += 1
+                mem = None
+                if memory:
+                    mem = buffer[i]
+                    i += 1
+                self.enter(thread, code, info, "call", t - origin, args or {}, task, mem)
+                continue
+            if kind is float:  # a return (of the innermost open call of its thread)
+                t = -head
+                i += 1
+                if threads:
+                    thread = self.thread(buffer[i])
+                    i += 1
                 else:
-                    value = None
-                    if values:
-                        value = show(buffer[i])
-                        i += 1
-                    local_values = None
-                    if locals_:
-                        local_values = buffer[i]
-                        i += 1
-                    mem = None
-                    if memory:
-                        mem = buffer[i]
-                        i += 1
-                    self.leave(thread, code, info, "return", -t - origin, value=value,
-                               local_values=local_values, memory=mem)
+                    thread = main
+                value = None
+                if values:
+                    value = show(buffer[i])
+                    i += 1
+                local_values = None
+                if locals_:
+                    local_values = buffer[i]
+                    i += 1
+                mem = None
+                if memory:
+                    mem = buffer[i]
+                    i += 1
+                if thread.stack:
+                    code = thread.stack[-1].code
+                    self.leave(
+                        thread,
+                        code,
+                        self.info(code),
+                        "return",
+                        t - origin,
+                        value=value,
+                        local_values=local_values,
+                        memory=mem,
+                    )
+                # else: the return of a call that began before the tracer started
                 continue
             marker = head
             if marker == _raw.THREAD_START:
@@ -259,8 +311,16 @@ class Decoder:
                 if memory:
                     mem = buffer[i]
                     i += 1
-                self.leave(thread, code, info, "yield", t - origin, value=value,
-                           local_values=local_values, memory=mem)
+                self.leave(
+                    thread,
+                    code,
+                    info,
+                    "yield",
+                    t - origin,
+                    value=value,
+                    local_values=local_values,
+                    memory=mem,
+                )
             elif marker == _raw.UNWIND:
                 exc_type, exc_message, exc_id = buffer[i], buffer[i + 1], buffer[i + 2]
                 i += 3
@@ -272,9 +332,16 @@ class Decoder:
                 if memory:
                     mem = buffer[i]
                     i += 1
-                self.leave(thread, code, info, "exception", t - origin,
-                           exception=(exc_type, exc_message, exc_id),
-                           local_values=local_values, memory=mem)
+                self.leave(
+                    thread,
+                    code,
+                    info,
+                    "exception",
+                    t - origin,
+                    exception=(exc_type, exc_message, exc_id),
+                    local_values=local_values,
+                    memory=mem,
+                )
             elif marker == _raw.LINE:
                 line = buffer[i]
                 i += 1
@@ -290,14 +357,27 @@ class Decoder:
             return False
         return True
 
-    def enter(self, thread: _Thread, code: CodeType, info: CodeInfo, kind: str, t: float,
-              args: dict[str, str] | None, task: Any, memory: int | None) -> None:
+    def enter(
+        self,
+        thread: _Thread,
+        code: CodeType,
+        info: CodeInfo,
+        kind: str,
+        t: float,
+        args: dict[str, str] | None,
+        task: Any,
+        memory: int | None,
+    ) -> None:
         stack = thread.stack
-        task_name = self.task_name(task) if task is not None else (
-            stack[-1].task if stack else None
+        task_name = (
+            self.task_name(task) if task is not None else (stack[-1].task if stack else None)
         )
         if stack:
             stack[-1].children += 1
+        if info.hidden:
+            stack.append(_Frame(code, HIDDEN, t, task_name, HIDDEN))
+            thread.hidden += 1
+            return
         if not self._room():
             # keep the stack right so that depths after truncation stay meaningful
             stack.append(_Frame(code, -1, t, task_name, -1))
@@ -314,7 +394,7 @@ class Decoder:
                 function_name=info.name,
                 filename=info.filename,
                 lineno=info.firstlineno,
-                depth=len(stack),
+                depth=thread.depth,
                 index=index,
                 call_index=call_index if call_index >= 0 else None,
                 thread_id=thread.ident,
@@ -328,27 +408,51 @@ class Decoder:
         )
         stack.append(_Frame(code, index, t, task_name, index))
 
-    def leave(self, thread: _Thread, code: CodeType, info: CodeInfo, kind: str, t: float, *,
-              value: str | None = None, exception: tuple[Any, Any, Any] | None = None,
-              local_values: Any = None, memory: int | None = None) -> None:
+    def leave(
+        self,
+        thread: _Thread,
+        code: CodeType,
+        info: CodeInfo,
+        kind: str,
+        t: float,
+        *,
+        value: str | None = None,
+        exception: tuple[Any, Any, Any] | None = None,
+        local_values: Any = None,
+        memory: int | None = None,
+    ) -> None:
         stack = thread.stack
         frame: _Frame | None = None
         if stack and stack[-1].code is code:
             frame = stack.pop()
+            if frame.entry_index == HIDDEN:
+                thread.hidden -= 1
         else:
-            for depth in range(len(stack) - 1, -1, -1):
-                if stack[depth].code is code:
-                    frame = stack[depth]
-                    del stack[depth:]
+            for position in range(len(stack) - 1, -1, -1):
+                if stack[position].code is code:
+                    frame = stack[position]
+                    thread.hidden -= sum(f.entry_index == HIDDEN for f in stack[position:])
+                    del stack[position:]
                     break
-        depth = len(stack)
+        if frame is not None and frame.entry_index == HIDDEN:
+            if exception is not None and exception[2] is not None and stack:
+                # the comprehension's exception comes out of its caller's own code
+                parent = stack[-1]
+                if parent.child_exceptions is None:
+                    parent.child_exceptions = set()
+                parent.child_exceptions.add(exception[2])
+            return
+        depth = thread.depth
         origin = None
         exc_type = exc_message = None
         if exception is not None:
             exc_type, exc_message, exc_id = exception
             if exc_id is not None:
-                from_callee = frame is not None and frame.child_exceptions is not None \
+                from_callee = (
+                    frame is not None
+                    and frame.child_exceptions is not None
                     and exc_id in frame.child_exceptions
+                )
                 origin = "propagated" if from_callee else "raised"
                 if stack:
                     parent = stack[-1]
@@ -387,7 +491,8 @@ class Decoder:
                 lineno=info.firstlineno,
                 depth=depth,
                 index=len(self.events),
-                call_index=frame.call_index if frame is not None and frame.call_index >= 0
+                call_index=frame.call_index
+                if frame is not None and frame.call_index >= 0
                 else None,
                 entry_index=frame.entry_index if frame is not None else None,
                 thread_id=thread.ident,
@@ -406,9 +511,15 @@ class Decoder:
         )
 
     def line(self, thread: _Thread, code: CodeType, info: CodeInfo, t: float, line: int) -> None:
+        stack = thread.stack
+        if info.hidden:
+            # a line of a comprehension (a frame before 3.12) belongs to its function
+            visible = [f for f in stack if f.entry_index != HIDDEN]
+            if not visible:
+                return
+            info = self.info(visible[-1].code)
         if not self._room():
             return
-        stack = thread.stack
         self.events.append(
             TraceEvent(
                 event_type="line",
@@ -417,7 +528,7 @@ class Decoder:
                 function_name=info.name,
                 filename=info.filename,
                 lineno=line,
-                depth=max(len(stack) - 1, 0),
+                depth=max(thread.depth - 1, 0),
                 index=len(self.events),
                 thread_id=thread.ident,
                 thread_index=thread.index,
@@ -428,28 +539,47 @@ class Decoder:
         )
 
 
-def decode(recordings: Iterable[Recording], catalog: CodeCatalog,
-           max_events: int | None) -> Decoded:
+def decode(
+    recordings: Iterable[Recording], catalog: CodeCatalog, max_events: int | None
+) -> Decoded:
     recordings = list(recordings)
     decoder = Decoder(catalog, max_events)
     origin = recordings[0].started_at if recordings else 0.0
     total = 0.0
     dropped = 0
     overflowed = False
+    damaged = False
     for recording in recordings:
-        decoder.decode(recording, origin)
+        try:
+            decoder.decode(recording, origin)
+        except (IndexError, TypeError, AttributeError, KeyError, ValueError) as error:
+            # only a thread the tracer did not know about (raw _thread, C code) writing
+            # while it believed itself alone can interleave records: keep what decoded
+            damaged = True
+            warnings.warn(
+                f"snapy-trace: part of a recording could not be decoded ({type(error).__name__}:"
+                f" {error}); a thread started outside threading probably ran traced code. "
+                "The events before the damage are kept; use "
+                "TracerConfig(trace_all_threads=True) to record such threads safely.",
+                TraceWarning,
+                stacklevel=4,
+            )
         dropped += recording.dropped[0]
         overflowed = overflowed or recording.overflowed
         if recording.stopped_at is not None:
             total += recording.stopped_at - recording.started_at
     dropped += decoder.dropped
     names = {index: f"thread-{index}" for index in range(decoder._thread_count)}
-    names.update({thread.index: decoder.thread_names.get(ident, f"thread-{thread.index}")
-                  for ident, thread in decoder.threads.items()})
+    names.update(
+        {
+            thread.index: decoder.thread_names.get(ident, f"thread-{thread.index}")
+            for ident, thread in decoder.threads.items()
+        }
+    )
     return Decoded(
         events=decoder.events,
         dropped=dropped,
-        truncated=overflowed or dropped > 0,
+        truncated=overflowed or dropped > 0 or damaged,
         started_at=origin,
         total_time=total,
         threads=names,

@@ -49,7 +49,8 @@ def _nested(code: CodeType, qualname: str) -> Iterator[tuple[CodeType, str]]:
     for const in code.co_consts:
         if isinstance(const, CodeType):
             child = (
-                f"{qualname}.<locals>.{const.co_name}" if inside_function
+                f"{qualname}.<locals>.{const.co_name}"
+                if inside_function
                 else f"{qualname}.{const.co_name}"
             )
             if hasattr(const, "co_qualname"):
@@ -94,12 +95,14 @@ def _functions_of(value: Any) -> Iterator[FunctionType]:
 def discover(module_filter: ModuleFilter, catalog: CodeCatalog) -> list[CodeType]:
     """Every code object of the traced modules that is reachable from their namespace."""
     found: dict[int, CodeType] = {}
-    for name, module in list(sys.modules.items()):
+    # sys.modules may hold anything (lazy-loader objects, None placeholders)
+    modules: list[tuple[str, Any]] = list(sys.modules.items())
+    for name, module in modules:
         if not isinstance(module, ModuleType):
             continue
-        filename = getattr(module, "__file__", None) or f"<module {name}>"
+        filename = getattr(module, "__file__", None)
         if not isinstance(filename, str):
-            continue
+            filename = f"<module {name}>"
         if module_filter.matches_module_name(name) is False:
             continue
         if not module_filter.decide(name, filename):
@@ -133,7 +136,7 @@ def _collect_namespace(
             continue
         try:
             functions = list(_functions_of(value))
-        except Exception:  # a strange descriptor must not stop the tracer  # noqa: BLE001
+        except Exception:  # a strange descriptor must not stop the tracer
             continue
         for function in functions:
             _collect_function(function, module_filter, catalog, found)

@@ -10,6 +10,13 @@
   local events switched on and its first call recorded; everything else gets
   ``DISABLE``, after which it costs nothing.
 
+The recording callbacks are generated for a *mode* and swapped when it changes, so that
+nothing is checked that cannot happen yet: while the tracing thread is the only thread,
+callbacks do not ask which thread they run in (the discovery tool sees every
+``threading.Thread`` start, and :mod:`snapy_trace._watcher` any other new thread, and
+switch to callbacks that do); until code of a coroutine is traced they do not look for
+an asyncio task. ``max_events`` is enforced by the watcher too, not per event.
+
 ``DISABLE`` outlives ``set_events(tool, 0)`` and ``free_tool_id``; only the global
 ``sys.monitoring.restart_events()`` clears it. A tool id this module ever disabled code
 for is remembered, and the next tracer that takes it calls ``restart_events()`` first.
@@ -27,11 +34,12 @@ from typing import Any
 from . import _raw
 from ._discovery import discover
 from ._recording import Recording, Snippets, compile_functions, namespace
+from ._watcher import internal, watcher
 
-if sys.version_info >= (3, 12):  # pragma: no branch
-    _monitoring = sys.monitoring
-    _EVENTS = _monitoring.events
-    DISABLE = _monitoring.DISABLE
+# Any: typed for Python 3.10, where sys.monitoring does not exist
+_monitoring: Any = getattr(sys, "monitoring", None)
+_EVENTS: Any = getattr(_monitoring, "events", None)
+DISABLE: Any = getattr(_monitoring, "DISABLE", None)
 
 _TOOL_CANDIDATES = (3, 4, 5, 2)  # never DEBUGGER_ID (0) or COVERAGE_ID (1)
 _TOOL_NAME = "snapy-trace"
@@ -41,6 +49,11 @@ _lock = threading.Lock()
 
 def available() -> bool:
     return sys.version_info >= (3, 12)
+
+
+def holders() -> str:
+    """Who holds the tool ids snapy may use, for messages."""
+    return ", ".join(f"{tool}={_monitoring.get_tool(tool)!r}" for tool in (2, 3, 4, 5))
 
 
 def free_tool_ids() -> list[int]:
@@ -57,8 +70,15 @@ class MonitoringEngine:
         self.tools: tuple[int, int] | None = None
         self.armed: dict[int, CodeType] = {}
         self.seen: dict[int, CodeType] = {}
+        self.all_threads = recording.config.trace_all_threads
+        self.check_threads = False
+        self.tasks = False
+        self.source = ""
         self._callbacks: dict[str, Any] = {}
+        self._variants: dict[tuple[bool, bool], dict[str, Any]] = {}
         self._droppers: dict[str, Any] = {}
+        self._bootstrap: CodeType | None = None
+        self._lock = threading.RLock()
         self.local_events = (
             _EVENTS.PY_START | _EVENTS.PY_RESUME | _EVENTS.PY_RETURN | _EVENTS.PY_YIELD
         )
@@ -74,8 +94,8 @@ class MonitoringEngine:
                 from snapy_core.errors import TraceError
 
                 raise TraceError(
-                    "sys.monitoring has fewer than two free tool ids "
-                    f"(ids 2-5 are held by: {self._holders()})"
+                    f"sys.monitoring has fewer than two free tool ids (ids 2-5 are held by: "
+                    f"{holders()})"
                 )
             record, discovery = tools[0], tools[1]
             if record in _dirty_tools or discovery in _dirty_tools:
@@ -89,71 +109,61 @@ class MonitoringEngine:
                 _monitoring.free_tool_id(record)
                 raise
             self.tools = (record, discovery)
-        self.recording.engine = f"{self.name} (tool ids {record} and {discovery})"
-        self._build()
-        self._previous_profile: Any = None
-        if self.recording.config.trace_all_threads:
-            self._previous_profile = threading.getprofile()
-            threading.setprofile(self._thread_started)
+        recording = self.recording
+        recording.engine = f"{self.name} (tool ids {record} and {discovery})"
+        threading_module = sys.modules.get("threading")
+        if threading_module is not None:
+            self._bootstrap = threading_module.Thread._bootstrap.__code__
+        me = recording.thread
+        others = set(sys._current_frames()) - {me, watcher.ident}
+        # while nothing else runs Python code, callbacks need not check the thread
+        self.check_threads = bool(others) and not self.all_threads
         try:
             self._install()
+            limit = recording.slot_limit if recording.config.max_events is not None else None
+            watch_threads = not self.all_threads and not self.check_threads
+            if limit is not None or watch_threads:
+                watcher.watch(
+                    id(self),
+                    recording.buffer,
+                    limit=limit,
+                    on_full=self.overflow,
+                    on_thread=self._foreign_thread if watch_threads else None,
+                    known_threads={me},
+                )
         except BaseException:
             self.stop()
             raise
-
-    def _thread_started(self, frame: Any, event: str, arg: Any) -> Any:
-        # threading calls this once, first thing in each new thread: note the thread
-        # (identifiers of finished threads are reused) and get out of the way
-        previous = self._previous_profile
-        sys.setprofile(previous)
-        self.recording.buffer.extend((_raw.THREAD_START, threading.get_ident()))
-        return previous(frame, event, arg) if previous is not None else None
-
-    def _holders(self) -> str:
-        return ", ".join(
-            f"{tool}={_monitoring.get_tool(tool)!r}" for tool in (2, 3, 4, 5)
-        )
 
     def _install(self) -> None:
         assert self.tools is not None
         record, discovery = self.tools
         recording = self.recording
-        for code in discover(recording.module_filter, recording.catalog):
-            if code.co_name in _raw.COMPREHENSIONS:
-                continue
+        found = [
+            code
+            for code in discover(recording.module_filter, recording.catalog)
+            if code.co_name not in _raw.COMPREHENSIONS
+        ]
+        self.tasks = any(code.co_flags & _raw.ASYNC_FLAGS for code in found)
+        self._droppers = self._compile_droppers()
+        self._set_mode(self.check_threads, self.tasks)
+        for code in found:
             self._arm(code)
-        # frames of the tracer itself must not be armed: they are never in a traced module
-        callbacks = self._callbacks
-        events = _EVENTS
-        for event, key in (
-            (events.PY_START, "on_start"),
-            (events.PY_RESUME, "on_resume"),
-            (events.PY_RETURN, "on_return"),
-            (events.PY_YIELD, "on_yield"),
-            (events.PY_UNWIND, "on_unwind"),
-            (events.PY_THROW, "on_throw"),
-            (events.LINE, "on_line"),
-        ):
-            _monitoring.register_callback(record, event, callbacks[key])
-        _monitoring.register_callback(discovery, events.PY_START, self._on_first_start)
-        _monitoring.set_events(record, events.PY_UNWIND | events.PY_THROW)
-        _monitoring.set_events(discovery, events.PY_START)
+        _monitoring.register_callback(discovery, _EVENTS.PY_START, self._on_first_start)
+        _monitoring.set_events(record, _EVENTS.PY_UNWIND | _EVENTS.PY_THROW)
+        _monitoring.set_events(discovery, _EVENTS.PY_START)
 
     def stop(self) -> None:
+        watcher.unwatch(id(self))
         if self.tools is None:
             return
         record, discovery = self.tools
         self.tools = None
-        if self.recording.config.trace_all_threads and threading.getprofile() == self._thread_started:
-            threading.setprofile(self._previous_profile)
         events = _EVENTS
         with _lock:
             for tool in (record, discovery):
-                for event in (
-                    events.PY_START, events.PY_RESUME, events.PY_RETURN, events.PY_YIELD,
-                    events.PY_UNWIND, events.PY_THROW, events.LINE,
-                ):
-                    _monitoring.register_callback(tool, event, None)
+                for event in _ALL_EVENTS:
+                    _monitoring.register_callback(tool, getattr(events, event), None)
                 _monitoring.set_events(tool, 0)
             for code in self.armed.values():
                 _monitoring.set_local_events(record, code, 0)
@@ -164,6 +174,49 @@ class MonitoringEngine:
         self.armed.clear()
         self.seen.clear()
 
+    # -- modes -----------------------------------------------------------------------
+
+    def _set_mode(self, check_threads: bool, tasks: bool) -> None:
+        """Install the recording callbacks for a mode (a no-op once overflowed)."""
+        with self._lock:
+            self.check_threads, self.tasks = check_threads, tasks
+            functions = self._variants.get((check_threads, tasks))
+            if functions is None:
+                source = self._source(check_threads, tasks)
+                functions = compile_functions(source, self._names())
+                self._variants[(check_threads, tasks)] = functions
+                self.source = source
+            if self.recording.overflowed or self.tools is None:
+                return
+            self._register(functions)
+
+    def _register(self, functions: dict[str, Any]) -> None:
+        assert self.tools is not None
+        record = self.tools[0]
+        for event, key in _CALLBACKS:
+            _monitoring.register_callback(record, getattr(_EVENTS, event), functions[key])
+        self._callbacks = functions
+
+    def _foreign_thread(self) -> None:
+        # the watcher saw a thread that did not start through threading.Thread
+        if not self.check_threads and not self.all_threads:
+            self._set_mode(True, self.tasks)
+
+    def _thread_starting(self, frame: Any) -> None:
+        """A ``threading.Thread`` is starting, in the new thread."""
+        try:
+            thread = frame.f_locals.get("self")
+        except Exception:
+            thread = None
+        if thread is not None and internal(thread):
+            return
+        if self.all_threads:
+            # thread identifiers are reused: mark where a new thread begins
+            self.recording.buffer.extend((_raw.THREAD_START, threading.get_ident()))
+        elif not self.check_threads:
+            self._set_mode(True, self.tasks)
+            watcher.forget_thread_check(id(self))
+
     # -- arming ----------------------------------------------------------------------
 
     def _arm(self, code: CodeType) -> None:
@@ -172,173 +225,171 @@ class MonitoringEngine:
         self.seen[key] = code
         if key in self.armed:
             return
+        if code.co_flags & _raw.ASYNC_FLAGS and not self.tasks:
+            self._set_mode(self.check_threads, True)
         self.armed[key] = code
         _monitoring.set_local_events(self.tools[0], code, self.local_events)
 
     def _on_first_start(self, code: CodeType, offset: int) -> Any:
+        if code is self._bootstrap:
+            self._thread_starting(sys._getframe(1))
+            return None  # keep seeing every thread start
         key = id(code)
         if key in self.seen:
             return DISABLE
-        self.seen[key] = code
+        answer = DISABLE
         try:
             frame = sys._getframe(1)
             module = frame.f_globals.get("__name__")
             module = module if isinstance(module, str) else None
+            if self._bootstrap is None and code.co_name == "_bootstrap" and module == "threading":
+                self._bootstrap = code  # threading was imported after the tracer started
+                self._thread_starting(frame)
+                answer = None
+            else:
+                self.seen[key] = code
             recording = self.recording
             if code.co_name in _raw.COMPREHENSIONS or not recording.module_filter.decide(
                 module, code.co_filename
             ):
-                return DISABLE
+                return answer
             recording.catalog.learn(code, module or "")
             if self.tools is None:
-                return DISABLE
+                return answer
             self._arm(code)
             # the recording tool was not armed when this call started: record it here
             self._callbacks["enter_found"](code, frame)
-        except Exception as error:  # noqa: BLE001 - never break the traced program
+        except Exception as error:
             self.recording.notes.append(
-                f"discovery failed for {code.co_qualname}: {type(error).__name__}: {error}"
+                f"discovery failed for {getattr(code, 'co_qualname', code.co_name)}: "
+                f"{type(error).__name__}: {error}"
             )
-        return DISABLE
+        return answer
 
     # -- overflow ----------------------------------------------------------------------
 
     def overflow(self) -> None:
-        """The slot budget is spent: keep counting events, stop storing them."""
-        self.recording.dropped[0] += 1  # the event that found the budget spent
-        if self.recording.overflowed or self.tools is None:
-            return
-        self.recording.overflowed = True
-        record = self.tools[0]
-        events = _EVENTS
-        droppers = self._droppers
-        for event, key in (
-            (events.PY_START, "on_start"),
-            (events.PY_RESUME, "on_resume"),
-            (events.PY_RETURN, "on_return"),
-            (events.PY_YIELD, "on_yield"),
-            (events.PY_UNWIND, "on_unwind"),
-            (events.PY_THROW, "on_throw"),
-            (events.LINE, "on_line"),
-        ):
-            _monitoring.register_callback(record, event, droppers[key])
-        self._callbacks["enter_found"] = droppers["enter_found"]
+        """The budget is spent: keep counting events, stop storing them."""
+        with self._lock:
+            if self.recording.overflowed or self.tools is None:
+                return
+            self.recording.overflowed = True
+            self._register(self._droppers)
 
     # -- code generation ------------------------------------------------------------------
 
-    def _build(self) -> None:
-        recording = self.recording
-        names = namespace(recording)
-        names["overflow"] = self.overflow
+    def _names(self) -> dict[str, Any]:
+        names = namespace(self.recording)
         names["armed"] = self.armed
-        names["dropped"] = recording.dropped
-        s = Snippets(recording)
-        frame_for_entry = bool(s.args) or s.override
-        frame_for_exit = bool(s.locals) or s.override
+        names["dropped"] = self.recording.dropped
+        return names
+
+    def _source(self, check_threads: bool, tasks: bool) -> str:
+        s = Snippets(self.recording)
+        check = s.thread_check.rstrip("\n") if check_threads else ""
+
+        def record(head: list[str], items: list[str]) -> list[str]:
+            plain = s.emit([*head, *s.tid, *items, *s.mem])
+            if not tasks:
+                return plain
+            with_task = s.emit([*head, *s.tid, *items, "current_task()", *s.mem], "        ")
+            return [
+                "    if code.co_flags & ASYNC:",
+                *with_task,
+                "    else:",
+                *["    " + line for line in plain],
+            ]
+
+        def function(signature: str, body: list[str]) -> str:
+            return "\n".join([f"def {signature}:", *(line for line in body if line)]) + "\n"
 
         def entry(name: str, signature: str, frame_expr: str | None) -> str:
-            lines = [f"def {name}({signature}):", s.thread_check.rstrip("\n")]
-            if frame_expr and (frame_for_entry or name == "enter_found"):
-                lines.append(f"    frame = {frame_expr}")
+            body = [check]
+            prelude, items = s.arguments("frame")
+            if frame_expr and (prelude or s.override):
+                body.append(f"    frame = {frame_expr}")
             if s.override:
-                lines.append('    if not should_trace(frame, "call", None):')
-                lines.append("        skipped.add(frame)")
-                lines.append("        return")
-            lines.append("    if len(buf) > LIMIT:")
-            lines.append("        return overflow()")
-            if s.args:
-                lines.append("    loc = frame.f_locals")
-                lines.append(f"    args = {s.args}")
-                star = "*args, "
-            else:
-                star = ""
-            lines.append("    if code.co_flags & ASYNC:")
-            lines.append(f"        buf += (code, now(), {s.tid}{star}current_task(), {s.mem})")
-            lines.append("    else:")
-            lines.append(f"        buf += (code, now(), {s.tid}{star}{s.mem})")
-            return "\n".join(line for line in lines if line) + "\n"
+                body += [
+                    '    if not should_trace(frame, "call", None):',
+                    "        skipped.add(frame)",
+                    "        return",
+                ]
+            if prelude:
+                body.append(prelude.rstrip("\n"))
+            body += record(["code", "now()"], items)
+            return function(f"{name}({signature})", body)
 
         def resume() -> str:
-            lines = [f"def on_resume(code, offset):", s.thread_check.rstrip("\n")]
+            body = [check]
             if s.override:
-                lines.append("    if skipped and getframe(1) in skipped:")
-                lines.append("        return")
-            lines.append("    if len(buf) > LIMIT:")
-            lines.append("        return overflow()")
-            lines.append("    if code.co_flags & ASYNC:")
-            lines.append(f"        buf += (RESUME, code, now(), {s.tid}current_task(), {s.mem})")
-            lines.append("    else:")
-            lines.append(f"        buf += (RESUME, code, now(), {s.tid}{s.mem})")
-            return "\n".join(line for line in lines if line) + "\n"
+                body += ["    if skipped and getframe(1) in skipped:", "        return"]
+            body += record(["RESUME", "code", "now()"], [])
+            return function("on_resume(code, offset)", body)
 
         def throw() -> str:
-            lines = [f"def on_throw(code, offset, exc):",
-                     "    if id(code) not in armed:", "        return",
-                     s.thread_check.rstrip("\n")]
+            body = ["    if id(code) not in armed:", "        return", check]
             if s.override:
-                lines.append("    if skipped and getframe(1) in skipped:")
-                lines.append("        return")
-            lines.append("    t = now()")
-            lines.append("    name, message = describe(exc)")
-            lines.append("    if code.co_flags & ASYNC:")
-            lines.append(
-                f"        buf += (THROW, code, t, {s.tid}name, message, current_task(), {s.mem})"
-            )
-            lines.append("    else:")
-            lines.append(f"        buf += (THROW, code, t, {s.tid}name, message, {s.mem})")
-            return "\n".join(line for line in lines if line) + "\n"
+                body += ["    if skipped and getframe(1) in skipped:", "        return"]
+            body.append("    name, message = describe(exc)")
+            body += record(["THROW", "code", "now()"], ["name", "message"])
+            return function("on_throw(code, offset, exc)", body)
 
-        def exit_(name: str, signature: str, marker: str, final: bool) -> str:
-            lines = [f"def {name}({signature}):"]
+        def exit_(name: str, marker: str, final: bool) -> str:
+            body = []
             if name == "on_unwind":
-                lines += ["    if id(code) not in armed:", "        return"]
-            lines.append(s.thread_check.rstrip("\n"))
-            lines.append("    t = now()")
+                body += ["    if id(code) not in armed:", "        return"]
+            body += [check, "    t = now()"]
             if s.override:
-                lines.append("    if skipped:")
-                lines.append("        frame = getframe(1)")
-                lines.append("        if frame in skipped:")
+                body += [
+                    "    if skipped:",
+                    "        frame = getframe(1)",
+                    "        if frame in skipped:",
+                ]
                 if final:
-                    lines.append("            skipped.discard(frame)")
-                lines.append("            return")
-            if frame_for_exit and s.locals:
-                lines.append("    frame = getframe(1)")
+                    body.append("            skipped.discard(frame)")
+                body.append("            return")
+            if s.locals:
+                body.append("    frame = getframe(1)")
             if name == "on_unwind":
-                lines.append("    name, message = describe(value)")
-                payload = f"{s.tid}name, message, id(value), {s.locals}{s.mem}"
+                body.append("    name, message = describe(value)")
+                payload = ["name", "message", "id(value)", *s.locals]
             else:
-                payload = f"{s.tid}{s.value}{s.locals}{s.mem}"
-            if marker:
-                lines.append(f"    buf += ({marker}, code, t, {payload})")
-            else:
-                lines.append(f"    buf += (code, -t, {payload})")
-            return "\n".join(line for line in lines if line) + "\n"
+                payload = [*s.value, *s.locals]
+            head = [marker, "code", "t"] if marker else ["-t"]
+            body += s.emit([*head, *s.tid, *payload, *s.mem])
+            return function(f"{name}(code, offset, value)", body)
 
-        def line() -> str:
-            return (
-                f"def on_line(code, line):\n"
-                + s.thread_check
-                + "    if len(buf) > LIMIT:\n        return overflow()\n"
-                + f"    buf += (LINE, code, now(), {s.tid}line)\n"
-            )
-
-        source = "".join([
-            entry("on_start", "code, offset", "getframe(1)"),
-            entry("enter_found", "code, frame", None),
-            resume(),
-            throw(),
-            exit_("on_return", "code, offset, value", "", True),
-            exit_("on_yield", "code, offset, value", "YIELD", False),
-            exit_("on_unwind", "code, offset, value", "UNWIND", True),
-            line(),
-        ])
-        self.source = source
-        self._callbacks = compile_functions(source, names)
-        check = s.thread_check
-        self._droppers = compile_functions(
-            _DROPPERS.format(check=check), names
+        line = function(
+            "on_line(code, line)", [check, *s.emit(["LINE", "code", "now()", *s.tid, "line"])]
+        )
+        return "".join(
+            [
+                entry("on_start", "code, offset", "getframe(1)"),
+                entry("enter_found", "code, frame", None),
+                resume(),
+                throw(),
+                exit_("on_return", "", True),
+                exit_("on_yield", "YIELD", False),
+                exit_("on_unwind", "UNWIND", True),
+                line,
+            ]
         )
 
+    def _compile_droppers(self) -> dict[str, Any]:
+        check = "" if self.all_threads else Snippets(self.recording).thread_check
+        return compile_functions(_DROPPERS.format(check=check), self._names())
+
+
+_ALL_EVENTS = ("PY_START", "PY_RESUME", "PY_RETURN", "PY_YIELD", "PY_UNWIND", "PY_THROW", "LINE")
+_CALLBACKS = (
+    ("PY_START", "on_start"),
+    ("PY_RESUME", "on_resume"),
+    ("PY_RETURN", "on_return"),
+    ("PY_YIELD", "on_yield"),
+    ("PY_UNWIND", "on_unwind"),
+    ("PY_THROW", "on_throw"),
+    ("LINE", "on_line"),
+)
 
 _DROPPERS = """
 def on_start(code, offset):
@@ -361,4 +412,4 @@ def on_line(code, line):
 {check}    dropped[0] += 1
 """
 
-__all__ = ["MonitoringEngine", "available", "free_tool_ids"]
+__all__ = ["MonitoringEngine", "available", "free_tool_ids", "holders"]

@@ -32,6 +32,7 @@ from typing import Any
 from . import _raw
 from ._discovery import discover
 from ._recording import Recording, Snippets, compile_functions, namespace
+from ._watcher import internal, watcher
 
 _OP = dis.opmap
 RETURN_OPS = frozenset(_OP[name] for name in ("RETURN_VALUE", "RETURN_CONST") if name in _OP)
@@ -53,10 +54,10 @@ def is_yield(code: bytes, op: int, lasti: int) -> bool:
 
 def is_resume(frame: Any) -> bool:
     """Is this ``call`` event a generator / coroutine resuming, not starting?"""
-    lasti = frame.f_lasti
+    lasti: int = frame.f_lasti
     if RESUME_OP < 0:  # 3.10: a new frame has not run any instruction
         return lasti >= 0
-    code = frame.f_code.co_code
+    code: bytes = frame.f_code.co_code
     # 3.11+: a new generator frame stands on "RESUME 0"; a resumed one after a yield
     return not (lasti >= 0 and code[lasti] == RESUME_OP and code[lasti + 1] == 0)
 
@@ -102,15 +103,22 @@ class SettraceEngine:
         if recording.config.trace_all_threads:
             self.previous_threading = threading.gettrace()
             for_threads = (
-                functions["on_call"] if self.previous_threading is None
-                else chain(self.previous_threading, functions["on_call"],
-                           recording.config.enable_line_tracing)
+                functions["on_call"]
+                if self.previous_threading is None
+                else chain(
+                    self.previous_threading,
+                    functions["on_call"],
+                    recording.config.enable_line_tracing,
+                )
             )
             buffer = recording.buffer
 
             def thread_started(frame: Any, event: str, arg: Any) -> Any:
                 # first call in a new thread: note the thread (identifiers of finished
                 # threads are reused), then trace as usual
+                if internal(threading.current_thread()):
+                    sys.settrace(None)
+                    return None
                 buffer.extend((_raw.THREAD_START, threading.get_ident()))
                 sys.settrace(for_threads)
                 return for_threads(frame, event, arg)
@@ -119,8 +127,18 @@ class SettraceEngine:
             self.thread_function = thread_started
             threading.settrace(thread_started)
         sys.settrace(installed)
+        if recording.config.max_events is not None:
+            watcher.watch(
+                id(self),
+                recording.buffer,
+                limit=recording.slot_limit,
+                on_full=self.overflow,
+                on_thread=None,
+                known_threads=set(),
+            )
 
     def stop(self) -> None:
+        watcher.unwatch(id(self))
         if self.stopped:
             return
         self.stopped = True
@@ -156,7 +174,7 @@ class SettraceEngine:
         module = module if isinstance(module, str) else None
         try:
             keep = self.recording.module_filter.decide(module, filename)
-        except Exception:  # noqa: BLE001 - never break the traced program
+        except Exception:
             keep = False
         if filename.startswith("<"):
             # pseudo files (<string>, <frozen ...>) may hold code of several modules: decided
@@ -164,17 +182,31 @@ class SettraceEngine:
             if not keep:
                 return None
         elif keep:
-            self.kept.add(filename)
+            if not self.recording.overflowed:
+                self.kept.add(filename)
         else:
             self.rejected.add(filename)
             return None
         self.recording.catalog.learn(code, module or "")
         if _SKIP_COMPREHENSIONS and code.co_name in _raw.COMPREHENSIONS:
             return None
+        if self.recording.overflowed:
+            self.kept.discard(filename)
+            self.recording.dropped[0] += 1
+            frame.f_trace_lines = False
+            return self._count_dropped
         return self._functions["enter"](frame, code)
 
     def overflow(self) -> None:
+        """The budget is spent (called by the watcher): new calls are only counted."""
         self.recording.overflowed = True
+        self.kept.clear()  # calls in traced files now take the slow path, which counts them
+
+    def _count_dropped(self, frame: Any, event: str, arg: Any) -> Any:
+        if event == "return":
+            self.recording.dropped[0] += 1
+            return None
+        return self._count_dropped
 
     # -- code generation ------------------------------------------------------------------
 
@@ -196,114 +228,136 @@ class SettraceEngine:
             YIELD_OPS=YIELD_OPS,
             YIELD_FROM=YIELD_FROM,
             LINES=recording.config.enable_line_tracing,
-            local=None,
         )
         s = Snippets(recording)
-        # the local function is referenced by the others: compile it first
-        local_names = dict(names)
-        local_source = _local_source(s)
-        local = compile_functions(local_source, local_names)["local"]
-        names["local"] = local
-        body = _enter_body(s)
-        comprehension_check = (
-            "    if code.co_name in COMPREHENSIONS:\n        return None\n"
-            if _SKIP_COMPREHENSIONS else ""
-        )
-        source = (
-            f"def on_call(frame, event, arg):\n"
-            "    code = frame.f_code\n"
-            "    filename = code.co_filename\n"
-            "    if filename in rejected:\n"
-            "        return None\n"
-            "    if filename not in kept:\n"
-            "        return classify(frame)\n"
-            + comprehension_check
-            + body
-            + f"\ndef enter(frame, code):\n"
-            + body
-        )
-        self.source = local_source + source
+        source = _source(s)
+        self.source = source
         functions = compile_functions(source, names)
         functions["on_call"]._snapy_trace = True
-        functions["local"] = local
         self._functions = functions
 
 
-def _enter_body(s: Snippets) -> str:
-    lines = ["    frame.f_trace_lines = LINES"]
+def _source(s: Snippets) -> str:
+    """The global trace function, the local ones, and what they share.
+
+    Plain functions take the shortest path: one flag test at the call; at the return,
+    unless an exception went through the frame, nothing but the record. Generators and
+    coroutines (resume or first call? yield, return or exception?) take the longer one.
+    """
+    after = [*s.locals, *s.mem]
+    prelude, items = s.arguments("frame")
+    plain_call = []
     if s.override:
-        lines += [
-            "    if code.co_flags & SUSPENDABLE and frame in skipped:",
-            "        return None",
+        plain_call += [
             '    if not should_trace(frame, "call", None):',
-            "        if code.co_flags & SUSPENDABLE:",
-            "            skipped.add(frame)",
             "        return None",
         ]
-    lines += [
-        "    if len(buf) > LIMIT:",
-        "        overflow()",
-        "        dropped[0] += 1",
-        "        return local",
-        "    if code.co_flags & SUSPENDABLE and is_resume(frame):",
-        "        if code.co_flags & ASYNC:",
-        f"            buf += (RESUME, code, now(), {s.tid}current_task(), {s.mem})",
-        "        else:",
-        f"            buf += (RESUME, code, now(), {s.tid}{s.mem})",
-        "        return local",
+    if prelude:
+        plain_call.append(prelude.rstrip("\n"))
+    plain_call += [*s.emit(["code", "now()", *s.tid, *items, *s.mem]), "    return local"]
+
+    def record(head: list[str], items: list[str], indent: str) -> list[str]:
+        inner = indent + "    "
+        return [
+            f"{indent}if code.co_flags & ASYNC:",
+            *s.emit([*head, *s.tid, *items, "current_task()", *s.mem], inner),
+            f"{indent}else:",
+            *s.emit([*head, *s.tid, *items, *s.mem], inner),
+        ]
+
+    suspendable = ["def enter_suspendable(frame, code):"]
+    if s.override:
+        suspendable += [
+            "    if frame in skipped:",
+            "        return None",
+            '    if not should_trace(frame, "call", None):',
+            "        skipped.add(frame)",
+            "        return None",
+        ]
+    suspendable += [
+        "    if is_resume(frame):",
+        *record(["RESUME", "code", "now()"], [], "        "),
+        "        return local_gen",
     ]
-    if s.args:
-        lines += ["    loc = frame.f_locals", f"    args = {s.args}"]
-        star = "*args, "
-    else:
-        star = ""
-    lines += [
-        "    if code.co_flags & ASYNC:",
-        f"        buf += (code, now(), {s.tid}{star}current_task(), {s.mem})",
+    if prelude:
+        suspendable.append(prelude.rstrip("\n"))
+    suspendable += [*record(["code", "now()"], items, "    "), "    return local_gen"]
+
+    exit_slow = [
+        "def exit_slow(frame, arg, t):",
+        "    code = frame.f_code",
+        "    lasti = frame.f_lasti",
+        "    op = code.co_code[lasti] if lasti >= 0 else 0",
+        "    pend = pending.pop(frame, None) if pending else None",
+        "    value = arg",
+        "    if op in RETURN_OPS:",
+        *s.emit(["-t", *s.tid, *s.value, *after], "        "),
+        "    elif is_yield(code.co_code, op, lasti) and (",
+        "            pend is None or pend[0] != lasti or arg is not None):",
+        *s.emit(["YIELD", "code", "t", *s.tid, *s.value, *after], "        "),
+        "    elif pend is None:",
+        *s.emit(["UNWIND", "code", "t", *s.tid, "None", "None", "None", *after], "        "),
         "    else:",
-        f"        buf += (code, now(), {s.tid}{star}{s.mem})",
-        "    return local",
+        "        name, message = describe(pend[1])",
+        *s.emit(
+            ["UNWIND", "code", "t", *s.tid, "name", "message", "id(pend[1])", *after], "        "
+        ),
     ]
-    return "\n".join(lines) + "\n"
 
+    def local(name: str, fast_return: bool) -> list[str]:
+        lines = [
+            f"def {name}(frame, event, arg):",
+            "    if event == 'return':",
+            "        t = now()",
+        ]
+        if fast_return:
+            lines += [
+                "        if pending and frame in pending:",
+                "            exit_slow(frame, arg, t)",
+                "            return None",
+                "        value = arg",
+                *s.emit(["-t", *s.tid, *s.value, *after], "        "),
+            ]
+        else:
+            lines.append("        exit_slow(frame, arg, t)")
+        lines += [
+            "        return None",
+            "    if event == 'exception':",
+            "        pending[frame] = (frame.f_lasti, arg[1])",
+            "    elif event == 'line' and LINES:",
+            *s.emit(["LINE", "frame.f_code", "now()", *s.tid, "frame.f_lineno"], "        "),
+            f"    return {name}",
+        ]
+        return lines
 
-def _local_source(s: Snippets) -> str:
-    locals_slot = s.locals
-    value = s.value
-    return (
-        f"def local(frame, event, arg):\n"
-        "    if event == 'return':\n"
-        "        t = now()\n"
-        "        if len(buf) > LIMIT:\n"
-        "            dropped[0] += 1\n"
-        "            pending.pop(frame, None)\n"
-        "            return None\n"
-        "        code = frame.f_code\n"
-        "        lasti = frame.f_lasti\n"
-        "        op = code.co_code[lasti] if lasti >= 0 else 0\n"
-        "        pend = pending.pop(frame, None) if pending else None\n"
-        "        value = arg\n"
-        "        if op in RETURN_OPS:\n"
-        f"            buf += (code, -t, {s.tid}{value}{locals_slot}{s.mem})\n"
-        "        elif is_yield(code.co_code, op, lasti) and (\n"
-        "                pend is None or pend[0] != lasti or arg is not None):\n"
-        f"            buf += (YIELD, code, t, {s.tid}{value}{locals_slot}{s.mem})\n"
-        "        elif pend is None:\n"
-        f"            buf += (UNWIND, code, t, {s.tid}None, None, None, {locals_slot}{s.mem})\n"
-        "        else:\n"
-        "            name, message = describe(pend[1])\n"
-        f"            buf += (UNWIND, code, t, {s.tid}name, message, id(pend[1]), "
-        f"{locals_slot}{s.mem})\n"
-        "        return None\n"
-        "    if event == 'exception':\n"
-        "        pending[frame] = (frame.f_lasti, arg[1])\n"
-        "    elif event == 'line' and LINES:\n"
-        "        if len(buf) > LIMIT:\n"
-        "            dropped[0] += 1\n"
-        "        else:\n"
-        f"            buf += (LINE, frame.f_code, now(), {s.tid}frame.f_lineno)\n"
-        "    return local\n"
-    )
+    on_call = [
+        "def on_call(frame, event, arg):",
+        "    if frame.f_code.co_filename in rejected:",  # most calls: nothing else runs
+        "        return None",
+        "    code = frame.f_code",
+        "    if code.co_filename not in kept:",
+        "        return classify(frame)",
+        "    frame.f_trace_lines = LINES",
+        "    if code.co_flags & SUSPENDABLE:",
+        "        return enter_suspendable(frame, code)",
+        *plain_call,
+    ]
+    enter = [
+        "def enter(frame, code):",
+        "    frame.f_trace_lines = LINES",
+        "    if code.co_flags & SUSPENDABLE:",
+        "        return enter_suspendable(frame, code)",
+        *plain_call,
+    ]
+    blocks = [
+        on_call,
+        enter,
+        suspendable,
+        exit_slow,
+        local("local", True),
+        local("local_gen", False),
+    ]
+    return "".join("\n".join(line for line in block if line) + "\n" for block in blocks)
 
 
 def chain(previous: Any, ours: Any, lines: bool) -> Any:

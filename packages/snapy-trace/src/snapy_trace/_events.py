@@ -59,8 +59,9 @@ class TraceEvent:
     this function or ``"propagated"`` from a callee. ``duration`` (exit events) is the
     time since the matching call or resume, whose position in the event list is
     ``entry_index``; ``call_index`` is the position of the call event that started the
-    invocation (None for generators resumed after tracing began). ``timestamp`` is seconds since the tracer
-    started; ``memory_usage`` is tracemalloc's traced memory (``memory_tracking``).
+    invocation (None for generators resumed after tracing began). ``timestamp`` is
+    seconds since the tracer started; ``memory_usage`` is tracemalloc's traced memory
+    (``memory_tracking``).
     """
 
     __slots__ = (
@@ -90,9 +91,19 @@ class TraceEvent:
     )
 
     _compared: ClassVar[tuple[str, ...]] = (
-        "event_type", "module_name", "qualname", "depth", "thread_index", "task_name",
-        "args", "return_value", "exception_type", "exception_message", "exception_origin",
-        "locals", "lineno",
+        "event_type",
+        "module_name",
+        "qualname",
+        "depth",
+        "thread_index",
+        "task_name",
+        "args",
+        "return_value",
+        "exception_type",
+        "exception_message",
+        "exception_origin",
+        "locals",
+        "lineno",
     )
 
     def __init__(
@@ -120,7 +131,7 @@ class TraceEvent:
         exception_message: str | None = None,
         exception_origin: str | None = None,
         memory_usage: int | None = None,
-        locals: dict[str, str] | None = None,  # noqa: A002 - the seed's word
+        locals: dict[str, str] | None = None,
     ) -> None:
         self.event_type = event_type
         self.module_name = module_name

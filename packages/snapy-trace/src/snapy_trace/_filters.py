@@ -20,6 +20,7 @@ Rules (documented in the README, pinned by ``tests/test_filters.py``):
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import site
@@ -32,7 +33,12 @@ from functools import lru_cache
 from snapy_core.errors import ConfigError
 
 _NEVER_TRACED = ("snapy_trace", "snapy_testing")
-_OUTSIDE_DEFAULT_SCOPE = ("snapy_core", "snapy_capture", "snapy_storage_json", "snapy_storage_pickle")
+_OUTSIDE_DEFAULT_SCOPE = (
+    "snapy_core",
+    "snapy_capture",
+    "snapy_storage_json",
+    "snapy_storage_pickle",
+)
 
 
 def _is_under(name: str, packages: Sequence[str]) -> bool:
@@ -74,16 +80,15 @@ def _library_roots() -> tuple[str, ...]:
     for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}:
         for scheme_key in ("stdlib", "platstdlib"):
             try:
-                path = sysconfig.get_path(scheme_key, vars={"base": prefix, "installed_base": prefix,
-                                                            "platbase": prefix})
+                path = sysconfig.get_path(
+                    scheme_key, vars={"base": prefix, "installed_base": prefix, "platbase": prefix}
+                )
             except KeyError:
                 continue
             if path:
                 roots.add(path)
-    try:
+    with contextlib.suppress(AttributeError):  # old virtualenv site modules lack it
         roots.update(site.getsitepackages())
-    except AttributeError:  # some virtualenv versions ship an old site module
-        pass
     user_site = getattr(site, "getusersitepackages", lambda: None)()
     if user_site:
         roots.add(user_site)
@@ -109,8 +114,9 @@ def is_library_file(filename: str) -> bool:
 class ModuleFilter:
     """The decision "is this module traced?", made once per module and file."""
 
-    def __init__(self, patterns: Iterable[str] | str | None = None, *,
-                 where: str = "filter_modules") -> None:
+    def __init__(
+        self, patterns: Iterable[str] | str | None = None, *, where: str = "filter_modules"
+    ) -> None:
         if isinstance(patterns, str):
             patterns = [patterns]
         includes: list[str] = []
@@ -162,8 +168,8 @@ class ModuleFilter:
         return decision
 
     def _decide(self, module: str, filename: str) -> bool:
-        by_name = self.matches_module_name(module) if module else (
-            None if not self.includes else False
+        by_name = (
+            self.matches_module_name(module) if module else (None if not self.includes else False)
         )
         if by_name is not None:
             return by_name

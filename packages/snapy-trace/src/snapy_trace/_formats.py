@@ -140,8 +140,7 @@ def format_flat(events: list[TraceEvent], *, timings: bool = False) -> str:
     return "\n".join(lines)
 
 
-def format_json(events: list[TraceEvent], decoded: Decoded | None, *,
-                timings: bool = False) -> str:
+def format_json(events: list[TraceEvent], decoded: Decoded | None, *, timings: bool = False) -> str:
     document: dict[str, Any] = {
         "events": [event.to_dict(timings=timings) for event in events],
         "dropped_events": decoded.dropped if decoded is not None else 0,
@@ -160,8 +159,14 @@ def chrome_trace(events: list[TraceEvent], decoded: Decoded | None = None) -> di
     """
     pid = os.getpid()
     trace: list[dict[str, Any]] = [
-        {"name": "process_name", "ph": "M", "pid": pid, "tid": 0, "ts": 0,
-         "args": {"name": "snapy-trace"}},
+        {
+            "name": "process_name",
+            "ph": "M",
+            "pid": pid,
+            "tid": 0,
+            "ts": 0,
+            "args": {"name": "snapy-trace"},
+        },
     ]
     named: set[int] = set()
     by_index = {event.index: event for event in events}
@@ -170,16 +175,33 @@ def chrome_trace(events: list[TraceEvent], decoded: Decoded | None = None) -> di
         tid = event.thread_index
         if tid not in named:
             named.add(tid)
-            trace.append({"name": "thread_name", "ph": "M", "pid": pid, "tid": tid, "ts": 0,
-                          "args": {"name": event.thread_name or f"thread {tid}"}})
+            trace.append(
+                {
+                    "name": "thread_name",
+                    "ph": "M",
+                    "pid": pid,
+                    "tid": tid,
+                    "ts": 0,
+                    "args": {"name": event.thread_name or f"thread {tid}"},
+                }
+            )
         ts = round(float(event.timestamp) * 1e6, 3)
         kind = event.event_type
         if kind in ("call", "resume"):
             continue
         if kind == "line":
-            trace.append({"name": f"line {event.lineno}", "cat": "line", "ph": "i", "s": "t",
-                          "pid": pid, "tid": tid, "ts": ts,
-                          "args": {"function": event.function}})
+            trace.append(
+                {
+                    "name": f"line {event.lineno}",
+                    "cat": "line",
+                    "ph": "i",
+                    "s": "t",
+                    "pid": pid,
+                    "tid": tid,
+                    "ts": ts,
+                    "args": {"function": event.function},
+                }
+            )
             continue
         entry = by_index.get(event.entry_index) if event.entry_index is not None else None
         args: dict[str, Any] = {}
@@ -192,22 +214,31 @@ def chrome_trace(events: list[TraceEvent], decoded: Decoded | None = None) -> di
         if event.exception_type is not None:
             args["exception"] = f"{event.exception_type}: {event.exception_message}"
         start = round(float(entry.timestamp) * 1e6, 3) if entry is not None else ts
-        trace.append({
-            "name": event.function,
-            "cat": entry.event_type if entry is not None else "call",
-            "ph": "X",
-            "pid": pid,
-            "tid": tid,
-            "ts": start,
-            "dur": max(round(ts - start, 3), 0.0),
-            "args": args,
-        })
+        trace.append(
+            {
+                "name": event.function,
+                "cat": entry.event_type if entry is not None else "call",
+                "ph": "X",
+                "pid": pid,
+                "tid": tid,
+                "ts": start,
+                "dur": max(round(ts - start, 3), 0.0),
+                "args": args,
+            }
+        )
     for entry in events:
         if entry.event_type in ("call", "resume") and entry.index not in closed:
-            trace.append({"name": entry.function, "cat": entry.event_type, "ph": "B",
-                          "pid": pid, "tid": entry.thread_index,
-                          "ts": round(float(entry.timestamp) * 1e6, 3),
-                          "args": {"args": dict(entry.args or {})}})
+            trace.append(
+                {
+                    "name": entry.function,
+                    "cat": entry.event_type,
+                    "ph": "B",
+                    "pid": pid,
+                    "tid": entry.thread_index,
+                    "ts": round(float(entry.timestamp) * 1e6, 3),
+                    "args": {"args": dict(entry.args or {})},
+                }
+            )
     trace.sort(key=lambda item: (item["ph"] != "M", item["ts"]))
     return {
         "traceEvents": trace,
@@ -220,8 +251,13 @@ def chrome_trace(events: list[TraceEvent], decoded: Decoded | None = None) -> di
     }
 
 
-def format_events(events: list[TraceEvent], format_type: str = "tree", *,
-                  decoded: Decoded | None = None, timings: bool = False) -> str:
+def format_events(
+    events: list[TraceEvent],
+    format_type: str = "tree",
+    *,
+    decoded: Decoded | None = None,
+    timings: bool = False,
+) -> str:
     if format_type == "tree":
         return format_tree(events, timings=timings)
     if format_type == "flat":
@@ -237,5 +273,4 @@ def format_events(events: list[TraceEvent], format_type: str = "tree", *,
     )
 
 
-__all__ = ["FORMATS", "chrome_trace", "format_events", "format_flat", "format_json",
-           "format_tree"]
+__all__ = ["FORMATS", "chrome_trace", "format_events", "format_flat", "format_json", "format_tree"]

@@ -5,8 +5,12 @@ per event: appending references to existing objects (code objects, kept values) 
 floats creates nothing the cyclic garbage collector tracks, so a long trace does not
 trigger collections. The record layouts (``[...]`` slots depend on the :class:`Layout`):
 
-* call:    ``code, +t, [thread], [one slot per argument], [task], [memory]``
-* return:  ``code, -t, [thread], [value], [locals], [memory]``
+* call:    ``code, +t, [thread], [arguments], [task], [memory]``; the arguments are, at
+  the standard level, ``count, count types, the atomic values among them`` (the values
+  of ``frame.f_locals`` in :func:`locals_order`), at the verbose level one ``repr`` per
+  argument
+* return:  ``-t, [thread], [value], [locals], [memory]`` (it ends the innermost open call
+  of its thread)
 * resume:  ``RESUME, code, t, [thread], [task], [memory]``
 * throw:   ``THROW, code, t, [thread], exc_type, exc_message, [task], [memory]``
 * yield:   ``YIELD, code, t, [thread], [value], [locals], [memory]``
@@ -16,7 +20,7 @@ trigger collections. The record layouts (``[...]`` slots depend on the :class:`L
   may be one a finished thread had)
 
 ``t`` is ``time.perf_counter()``; calls and returns, by far the most frequent records,
-carry no marker: a code object starts them and the sign of ``t`` tells them apart. The
+carry no marker: a call starts with its code object, a return with its negated time. The
 task slot exists only for coroutine and async-generator code; the number of argument
 slots is :func:`argument_count` of the code object.
 """
@@ -63,6 +67,26 @@ def argument_count(code: CodeType) -> int:
     )
 
 
+_CELL_ARGUMENTS_LAST = sys.version_info < (3, 11)
+
+
+def locals_order(code: CodeType) -> tuple[str, ...]:
+    """The names of the values ``frame.f_locals`` holds when a call of ``code`` starts.
+
+    Only arguments and free variables are bound then. Python 3.10 lists arguments that
+    closures capture (cell variables) after the others.
+    """
+    arguments = code.co_varnames[: argument_count(code)]
+    if _CELL_ARGUMENTS_LAST:
+        cells = code.co_cellvars
+        return (
+            tuple(name for name in arguments if name not in cells)
+            + tuple(name for name in cells if name in arguments)
+            + code.co_freevars
+        )
+    return tuple(arguments) + code.co_freevars
+
+
 @attrs.frozen(kw_only=True)
 class Layout:
     """Which optional slots the records of one recording have."""
@@ -105,4 +129,5 @@ __all__ = [
     "Layout",
     "argument_count",
     "current_task",
+    "locals_order",
 ]

@@ -20,8 +20,7 @@ from . import _raw
 from ._config import TracerConfig
 from ._discovery import CodeCatalog
 from ._filters import ModuleFilter
-from ._values import ATOMIC_TYPES, STRING_LIMIT, describe_exception, keep_verbose
-from ._values import _truncate as truncate
+from ._values import ATOMIC_TYPES, describe_exception, keep_verbose
 
 # minimum slots of any record: an estimate for turning max_events into a slot budget
 _SLOTS_PER_EVENT = 3
@@ -71,32 +70,50 @@ class Recording:
 
 # -- code generation ----------------------------------------------------------------
 
-_KEEP_STANDARD = (
-    "[(v if (k := type(v := loc[n])) in ATOMIC else "
-    "((v if len(v) <= STRING_LIMIT else truncate(v)) if (k is str or k is bytes) else k)) "
+# Standard detail: the values of the frame's locals when the call starts (only arguments
+# and free variables are bound then), each kept as is when immutable and atomic, else as
+# its type: ``count, slot, slot, ...``. No repr, nothing mutable kept.
+_STANDARD_PRELUDE = "    vals = {frame}.f_locals.values()\n"
+_STANDARD_ITEMS = ["len(vals)", "*[v if type(v) in ATOMIC else type(v) for v in vals]"]
+_VERBOSE_PRELUDE = (
+    "    loc = {frame}.f_locals\n"
+    "    args = [keep_verbose(loc[n]) "
     "for n in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount "
-    "+ ((code.co_flags >> 2) & 1) + ((code.co_flags >> 3) & 1)]]"
+    "+ ((code.co_flags >> 2) & 1) + ((code.co_flags >> 3) & 1)]]\n"
 )
-_KEEP_VERBOSE = (
-    "[keep_verbose(loc[n]) "
-    "for n in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount "
-    "+ ((code.co_flags >> 2) & 1) + ((code.co_flags >> 3) & 1)]]"
-)
+_VERBOSE_ITEMS = ["*args"]
 _VALUE = {
-    "minimal": "",
-    "standard": (
-        "(value if (k := type(value)) in ATOMIC else "
-        "((value if len(value) <= STRING_LIMIT else truncate(value)) "
-        "if (k is str or k is bytes) else k)), "
-    ),
-    "verbose": "keep_verbose(value), ",
+    "minimal": [],
+    "standard": ["(value if type(value) in ATOMIC else type(value))"],
+    "verbose": ["keep_verbose(value)"],
 }
+
+
+def emit(items: list[str], *, atomic: bool, indent: str = "    ") -> list[str]:
+    """Statements appending a record's slots to ``buf``.
+
+    ``items`` are expressions, one slot each, or ``*expression`` for several. With
+    ``atomic`` the record is one ``buf += (...)``, a single C call that a thread switch
+    cannot split (several threads write); otherwise ``app(...)`` / ``ext(...)`` calls,
+    which are cheaper.
+    """
+    if atomic:
+        return [f"{indent}buf += ({', '.join(items)},)"]
+    lines = []
+    for item in items:
+        if item.startswith("*"):
+            lines.append(f"{indent}ext({item[1:]})")
+        else:
+            lines.append(f"{indent}app({item})")
+    return lines
 
 
 def namespace(recording: Recording) -> dict[str, Any]:
     """Names the generated functions use (closure variables of the generated code)."""
     return {
         "buf": recording.buffer,
+        "app": recording.buffer.append,
+        "ext": recording.buffer.extend,
         "now": perf_counter,
         "get_ident": get_ident,
         "THREAD": recording.thread,
@@ -105,8 +122,6 @@ def namespace(recording: Recording) -> dict[str, Any]:
         "skipped": recording.skipped_frames,
         "LIMIT": recording.slot_limit,
         "ATOMIC": ATOMIC_TYPES,
-        "STRING_LIMIT": STRING_LIMIT,
-        "truncate": truncate,
         "keep_verbose": keep_verbose,
         "describe": describe_exception,
         "current_task": _raw.current_task,
@@ -125,7 +140,7 @@ def locals_of(frame: Any) -> tuple[str, ...]:
     """``(name, repr, name, repr, ...)`` of a frame's locals, bounded, taken now."""
     try:
         items = list(frame.f_locals.items())
-    except Exception:  # noqa: BLE001 - never break the traced program
+    except Exception:
         return ()
     flat: list[str] = []
     for name, value in items:
@@ -135,20 +150,31 @@ def locals_of(frame: Any) -> tuple[str, ...]:
 
 
 class Snippets:
-    """Pieces of generated code that depend on the layout."""
+    """Pieces of generated code that depend on the layout (lists of record items)."""
 
     def __init__(self, recording: Recording) -> None:
         layout = recording.layout
-        self.thread_check = "" if layout.threads else (
-            "    if get_ident() != THREAD:\n        return\n"
+        self.thread_check = (
+            "" if layout.threads else ("    if get_ident() != THREAD:\n        return\n")
         )
-        self.tid = "get_ident(), " if layout.threads else ""
-        self.mem = "memory()[0], " if layout.memory else ""
-        self.args = {"minimal": "", "standard": _KEEP_STANDARD,
-                     "verbose": _KEEP_VERBOSE}[layout.detail]
-        self.value = _VALUE[layout.detail]
-        self.locals = "locals_of(frame), " if layout.locals else ""
+        self.atomic = layout.threads  # several threads write the buffer
+        self.tid = ["get_ident()"] if layout.threads else []
+        self.mem = ["memory()[0]"] if layout.memory else []
+        self.detail = layout.detail
+        self.value = list(_VALUE[layout.detail])
+        self.locals = ["locals_of(frame)"] if layout.locals else []
         self.override = recording.should_trace_call is not None
+
+    def arguments(self, frame: str) -> tuple[str, list[str]]:
+        """(statements, record items) that capture the arguments of ``frame``."""
+        if self.detail == "standard":
+            return _STANDARD_PRELUDE.format(frame=frame), list(_STANDARD_ITEMS)
+        if self.detail == "verbose":
+            return _VERBOSE_PRELUDE.format(frame=frame), list(_VERBOSE_ITEMS)
+        return "", []
+
+    def emit(self, items: list[str], indent: str = "    ") -> list[str]:
+        return emit(items, atomic=self.atomic, indent=indent)
 
 
 def compile_functions(source: str, names: dict[str, Any]) -> dict[str, Any]:
@@ -164,7 +190,7 @@ def compile_functions(source: str, names: dict[str, Any]) -> dict[str, Any]:
         match = _DEF.match(line)
         if match:
             defined.append(match.group(1))
-            lines.append("        nonlocal buf")  # functions extend it with +=
+            lines.append("        nonlocal buf")  # records may extend it with +=
     factory = (
         f"def _factory({', '.join(names)}):\n"
         + "\n".join(lines)
@@ -173,8 +199,7 @@ def compile_functions(source: str, names: dict[str, Any]) -> dict[str, Any]:
         + "}\n"
     )
     scope: dict[str, Any] = {}
-    exec(compile(factory, "<snapy-trace generated>", "exec"), {"__builtins__": __builtins__},
-         scope)
+    exec(compile(factory, "<snapy-trace generated>", "exec"), {"__builtins__": __builtins__}, scope)
     functions: dict[str, Any] = scope["_factory"](**names)
     return functions
 
@@ -182,4 +207,4 @@ def compile_functions(source: str, names: dict[str, Any]) -> dict[str, Any]:
 _DEF = re.compile(r"def (\w+)\(")
 
 
-__all__ = ["Recording", "Snippets", "compile_functions", "locals_of", "namespace"]
+__all__ = ["Recording", "Snippets", "compile_functions", "emit", "locals_of", "namespace"]

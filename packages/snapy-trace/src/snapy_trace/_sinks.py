@@ -38,7 +38,7 @@ def _open(path: Path, compress: bool) -> IO[str]:
     path.parent.mkdir(parents=True, exist_ok=True)
     if compress:
         return gzip.open(path, "wt", encoding="utf-8")
-    return open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by the sink
+    return open(path, "w", encoding="utf-8")
 
 
 def _path(path: Any, compress: bool, sink: str) -> Path:
@@ -57,8 +57,9 @@ def _path(path: Any, compress: bool, sink: str) -> Path:
 class JsonLinesSink:
     """One JSON object per event, in order, with times and memory figures."""
 
-    def __init__(self, *, path: str | os.PathLike[str] | None = None,
-                 compress: bool = False) -> None:
+    def __init__(
+        self, *, path: str | os.PathLike[str] | None = None, compress: bool = False
+    ) -> None:
         self.path = _path(path, compress, "jsonl")
         self.compress = compress
         self._file: IO[str] | None = None
@@ -81,8 +82,9 @@ class JsonLinesSink:
 class ChromeTraceSink:
     """A Trace Event Format JSON file, written when the sink is closed."""
 
-    def __init__(self, *, path: str | os.PathLike[str] | None = None,
-                 compress: bool = False) -> None:
+    def __init__(
+        self, *, path: str | os.PathLike[str] | None = None, compress: bool = False
+    ) -> None:
         self.path = _path(path, compress, "chrome")
         self.compress = compress
         self._events: list[TraceEvent] = []
@@ -124,13 +126,13 @@ class _Guarded:
             return
         try:
             self.sink.write(events)
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             self._fail("write", error)
 
     def close(self) -> None:
         try:
             self.sink.close()
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             self._fail("close", error)
 
 

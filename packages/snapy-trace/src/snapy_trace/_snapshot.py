@@ -11,7 +11,7 @@ import attrs
 
 from snapy_core.errors import ConfigError
 
-from ._config import DETAIL_LEVELS, TracerConfig
+from ._config import DETAIL_LEVELS, DetailLevel, TracerConfig
 from ._events import Seconds, TraceEvent
 from ._metrics import call_counts
 from ._tracer import FunctionTracer
@@ -60,7 +60,8 @@ class TracedSnapshot:
         base = config if config is not None else TracerConfig()
         self.detail_level = detail_level
         self.include_timings = include_timings
-        self.tracer = FunctionTracer(filter_modules, attrs.evolve(base, detail_level=detail_level))
+        level: DetailLevel = detail_level  # type: ignore[assignment]  # checked above
+        self.tracer = FunctionTracer(filter_modules, attrs.evolve(base, detail_level=level))
         self.trace = ""
 
     # -- tracing ----------------------------------------------------------------------------

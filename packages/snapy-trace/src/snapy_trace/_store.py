@@ -56,24 +56,35 @@ class _Packed:
             self.text.extend(
                 strings.add(value)
                 for value in (
-                    event.module_name, event.qualname, event.function_name, event.filename,
-                    event.task_name, event.thread_name, event.return_value,
-                    event.exception_type, event.exception_message, event.exception_origin,
+                    event.module_name,
+                    event.qualname,
+                    event.function_name,
+                    event.filename,
+                    event.task_name,
+                    event.thread_name,
+                    event.return_value,
+                    event.exception_type,
+                    event.exception_message,
+                    event.exception_origin,
                 )
             )
-            self.ints.extend((
-                event.lineno,
-                event.depth,
-                _NONE if event.call_index is None else event.call_index,
-                event.thread_index,
-                _NONE if event.thread_id is None else event.thread_id,
-                _NONE if event.memory_usage is None else int(event.memory_usage),
-                _NONE if event.entry_index is None else event.entry_index,
-            ))
-            self.times.extend((
-                float(event.timestamp),
-                math.nan if event.duration is None else float(event.duration),
-            ))
+            self.ints.extend(
+                (
+                    event.lineno,
+                    event.depth,
+                    _NONE if event.call_index is None else event.call_index,
+                    event.thread_index,
+                    _NONE if event.thread_id is None else event.thread_id,
+                    _NONE if event.memory_usage is None else int(event.memory_usage),
+                    _NONE if event.entry_index is None else event.entry_index,
+                )
+            )
+            self.times.extend(
+                (
+                    float(event.timestamp),
+                    math.nan if event.duration is None else float(event.duration),
+                )
+            )
             self.pairs_start.append(len(self.pairs))
             for mapping in (event.args, event.locals):
                 if mapping is None:
@@ -92,8 +103,8 @@ class _Packed:
         get = self.strings.get
         events: list[TraceEvent] = []
         for row in range(len(self.kind)):
-            t = self.text[row * 10: row * 10 + 10]
-            n = self.ints[row * 7: row * 7 + 7]
+            t = self.text[row * 10 : row * 10 + 10]
+            n = self.ints[row * 7 : row * 7 + 7]
             timestamp, duration = self.times[row * 2], self.times[row * 2 + 1]
             mappings: list[dict[str, str] | None] = []
             position = self.pairs_start[row]
@@ -169,8 +180,14 @@ class EventStore:
 
         if self._packed is not None:
             packed = self._packed
-            arrays = (packed.kind, packed.text, packed.ints, packed.times, packed.pairs,
-                      packed.pairs_start)
+            arrays = (
+                packed.kind,
+                packed.text,
+                packed.ints,
+                packed.times,
+                packed.pairs,
+                packed.pairs_start,
+            )
             total = sum(a.itemsize * len(a) for a in arrays)
             total += sum(sys.getsizeof(s) for s in packed.strings.table)
             return {"bytes": total, "packed": True}

@@ -47,8 +47,9 @@ class TraceSnapshotExtension(SingleFileSnapshotExtension):
     _write_mode = WriteMode.TEXT
     file_extension = "trace"
 
-    def serialize(self, data: Any, *, exclude: Any = None, include: Any = None,
-                  matcher: Any = None) -> str:
+    def serialize(
+        self, data: Any, *, exclude: Any = None, include: Any = None, matcher: Any = None
+    ) -> str:
         return trace_text(data)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import atexit
-import sys
 import threading
 import tracemalloc
 import warnings
@@ -90,8 +89,9 @@ class FunctionTracer:
         if code.co_name in _raw.COMPREHENSIONS:
             return False
         module = frame.f_globals.get("__name__")
-        return self.module_filter.decide(module if isinstance(module, str) else None,
-                                         code.co_filename)
+        return self.module_filter.decide(
+            module if isinstance(module, str) else None, code.co_filename
+        )
 
     def _override(self) -> Any:
         if type(self).should_trace_call is FunctionTracer.should_trace_call:
@@ -114,8 +114,7 @@ class FunctionTracer:
             if self.config.memory_tracking and not tracemalloc.is_tracing():
                 tracemalloc.start()
                 self._started_tracemalloc = True
-            recording = Recording(self.config, self.module_filter, self._catalog,
-                                  self._override())
+            recording = Recording(self.config, self.module_filter, self._catalog, self._override())
             engine = self._make_engine(recording)
             self._store = None
             self._current = recording
@@ -137,9 +136,7 @@ class FunctionTracer:
                 return _engine_monitoring.MonitoringEngine(recording)
             warnings.warn(
                 "snapy-trace: sys.monitoring has no two free tool ids (held: "
-                + ", ".join(
-                    f"{tool}={sys.monitoring.get_tool(tool)!r}" for tool in (2, 3, 4, 5)
-                )
+                + _engine_monitoring.holders()
                 + "); tracing with sys.settrace instead, which is slower and chains to "
                 "any debugger or tracer already using it.",
                 TraceWarning,
@@ -171,8 +168,11 @@ class FunctionTracer:
         foreign = getattr(engine, "foreign", None)
         notes = list(recording.notes)
         if foreign:
-            notes.insert(0, f"sys.settrace was already used by {foreign}; snapy chained to "
-                            "it, both kept working (both run slower while chained)")
+            notes.insert(
+                0,
+                f"sys.settrace was already used by {foreign}; snapy chained to "
+                "it, both kept working (both run slower while chained)",
+            )
         for note in notes:
             if note not in self._notes:
                 self._notes.append(note)
@@ -219,7 +219,7 @@ class FunctionTracer:
         try:
             if self._current is not None and self.config.auto_cleanup:
                 self.stop()
-        except Exception:  # noqa: BLE001, S110 - interpreter shutdown
+        except Exception:
             pass
 
     # -- results ----------------------------------------------------------------------------------
@@ -241,7 +241,7 @@ class FunctionTracer:
         if not self._sinks:
             return
         events = self._decoded().events()
-        fresh = events[self._sunk:]
+        fresh = events[self._sunk :]
         self._sunk = len(events)
         if fresh:
             for sink in self._sinks:
@@ -271,8 +271,7 @@ class FunctionTracer:
         chrome://tracing and always has times.
         """
         store = self._decoded()
-        return format_events(store.events(), format_type, decoded=store.decoded,
-                             **options)
+        return format_events(store.events(), format_type, decoded=store.decoded, **options)
 
     def __repr__(self) -> str:
         state = "running" if self.is_running else "stopped"

@@ -1,10 +1,11 @@
 """How argument, return and local values are kept while tracing, and shown afterwards.
 
 The hot path never calls ``repr`` at the ``standard`` detail level: immutable atomic
-values (``None``, ``bool``, ``int``, ``float``, ``complex``, short ``str`` / ``bytes``)
-are kept as they are (they cannot change later, and neither they nor the type objects
-kept for everything else are new objects the garbage collector would have to track), and
-any other value is kept as its type, shown as ``<TypeName>``. ``verbose`` stores a
+values (``None``, ``bool``, ``int``, ``float``, ``complex``, ``str``, ``bytes``) are kept
+as they are (they cannot change later, and neither they nor the type objects kept for
+everything else are new objects the garbage collector would have to track), and any
+other value is kept as its type, shown as ``<TypeName>``. Strings and bytes are shown
+bounded (``STRING_LIMIT``). ``verbose`` stores a
 bounded, exception-safe ``repr`` string taken when the event happens, so mutable
 arguments show the state they had at the call.
 
@@ -23,45 +24,13 @@ from functools import lru_cache
 from typing import Any
 
 STRING_LIMIT = 200
-"""Characters of a ``str`` (or items of ``bytes``) kept at the standard detail level."""
+"""Characters of a ``str`` (or items of ``bytes``) shown at the standard detail level."""
 
 REPR_LIMIT = 240
 """Characters of a verbose ``repr`` kept per value."""
 
-ATOMIC_TYPES: frozenset[type] = frozenset({type(None), bool, int, float, complex})
-"""Immutable values kept as they are at the standard detail level."""
-
-SIZED_ATOMIC_TYPES: frozenset[type] = frozenset({str, bytes})
-"""Immutable values kept as they are when short, else as a bounded prefix."""
-
-
-class Truncated(str):
-    """A prefix of a longer ``str`` / ``bytes`` value kept by the tracer."""
-
-    __slots__ = ("original_length", "original_type")
-
-    original_length: int
-    original_type: type
-
-
-def keep_standard(value: Any) -> Any:
-    """What the standard detail level stores for one value (no ``repr``, no copy)."""
-    kind = type(value)
-    if kind in ATOMIC_TYPES:
-        return value
-    if kind is str or kind is bytes:
-        if len(value) <= STRING_LIMIT:
-            return value
-        return _truncate(value)
-    return kind
-
-
-def _truncate(value: str | bytes) -> Truncated:
-    prefix = value[:STRING_LIMIT]
-    kept = Truncated(prefix if isinstance(prefix, str) else repr(prefix))
-    kept.original_length = len(value)
-    kept.original_type = type(value)
-    return kept
+ATOMIC_TYPES: frozenset[type] = frozenset({type(None), bool, int, float, complex, str, bytes})
+"""Immutable values the standard detail level keeps as they are (shown bounded)."""
 
 
 class _SafeRepr(reprlib.Repr):
@@ -84,7 +53,7 @@ class _SafeRepr(reprlib.Repr):
     def repr_instance(self, x: Any, level: int) -> str:
         try:
             text = repr(x)
-        except BaseException as error:  # noqa: BLE001 - a user __repr__ may raise anything
+        except BaseException as error:
             if isinstance(error, (KeyboardInterrupt, SystemExit)):
                 raise
             return f"<{_type_name(type(x))} (repr failed: {type(error).__name__})>"
@@ -100,24 +69,26 @@ def keep_verbose(value: Any) -> str:
     """What the verbose detail level stores for one value: a bounded ``repr``."""
     try:
         return _safe_repr(value)
-    except BaseException as error:  # noqa: BLE001
+    except BaseException as error:
         if isinstance(error, (KeyboardInterrupt, SystemExit)):
             raise
         return f"<{_type_name(type(value))} (repr failed: {type(error).__name__})>"
 
 
 def _type_name(kind: type) -> str:
-    return getattr(kind, "__qualname__", None) or getattr(kind, "__name__", "?")
+    name = getattr(kind, "__qualname__", None) or getattr(kind, "__name__", None)
+    return name if isinstance(name, str) else "?"
 
 
 def show_standard(kept: Any) -> str:
-    """The text of a value kept by :func:`keep_standard`."""
+    """The text of a value kept at the standard level: the value, or ``<Type>``."""
     if isinstance(kept, type):
         return f"<{_type_name(kept)}>"
-    if isinstance(kept, Truncated):
-        if kept.original_type is str:
-            return f"{str.__repr__(kept)[:-1]}...' ({kept.original_length} characters)"
-        return f"{str(kept)}... ({kept.original_length} bytes)"
+    kind = type(kept)
+    if (kind is str or kind is bytes) and len(kept) > STRING_LIMIT:
+        unit = "characters" if kind is str else "bytes"
+        prefix = repr(kept[:STRING_LIMIT])
+        return f"{prefix[:-1]}...{prefix[-1]} ({len(kept)} {unit})"
     text = repr(kept)
     return text if len(text) <= REPR_LIMIT else text[: REPR_LIMIT - 3] + "..."
 
@@ -138,8 +109,9 @@ def _temporary_roots() -> tuple[str, ...]:
         value = os.environ.get(variable)
         if value:
             roots.update({value, os.path.realpath(value)})
-    return tuple(sorted((root.rstrip("/\\") for root in roots if len(root) > 1), key=len,
-                        reverse=True))
+    return tuple(
+        sorted((root.rstrip("/\\") for root in roots if len(root) > 1), key=len, reverse=True)
+    )
 
 
 _PYTEST_TMP = re.compile(r"pytest-of-[^/\\'\"]+[/\\]pytest-\d+[/\\]")
@@ -167,7 +139,7 @@ def describe_exception(error: BaseException) -> tuple[str, str]:
         name = f"{module}.{name}"
     try:
         message = str(error)
-    except BaseException as failure:  # noqa: BLE001
+    except BaseException as failure:
         if isinstance(failure, (KeyboardInterrupt, SystemExit)):
             raise
         message = f"<str() failed: {type(failure).__name__}>"
@@ -179,11 +151,8 @@ def describe_exception(error: BaseException) -> tuple[str, str]:
 __all__ = [
     "ATOMIC_TYPES",
     "REPR_LIMIT",
-    "SIZED_ATOMIC_TYPES",
     "STRING_LIMIT",
-    "Truncated",
     "describe_exception",
-    "keep_standard",
     "keep_verbose",
     "normalize",
     "show_standard",
