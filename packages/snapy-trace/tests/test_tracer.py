@@ -507,3 +507,33 @@ def test_a_tracer_running_at_exit_is_stopped_and_its_sinks_written(tmp_path, sam
         json.loads(line)["event"] for line in (tmp_path / "events.jsonl").read_text().splitlines()
     ]
     assert events == ["call", "call", "return", "call", "return", "return"]
+
+
+@pytest.mark.parametrize("detail_level", ["minimal", "standard", "verbose"])
+def test_every_optional_slot_at_once(workload, everything_tree, detail_level):
+    """Thread ids, task slots, values, locals and memory figures together decode to the
+    same calls, on both engines' record layouts."""
+    config = TracerConfig(
+        detail_level=detail_level,
+        trace_all_threads=True,
+        capture_locals=True,
+        memory_tracking=True,
+    )
+    tracer = FunctionTracer(WORKLOAD, config)
+    with tracer:
+        workload.everything()
+    events = tracer.get_events()
+    assert all(e.memory_usage is not None for e in events)
+    assert all(e.locals is not None for e in events if e.is_exit_event())
+    plain = FunctionTracer(WORKLOAD, TracerConfig(detail_level=detail_level))
+    with plain:
+        workload.everything()
+    shape = [(e.event_type, e.function, e.depth, e.task_name) for e in events]
+    assert shape == [(e.event_type, e.function, e.depth, e.task_name) for e in plain.get_events()]
+    if detail_level == "standard":
+        lines = [
+            line
+            for line in tracer.format_trace().splitlines()
+            if not line.lstrip().startswith("locals:")
+        ]
+        assert "\n".join(lines) == everything_tree
