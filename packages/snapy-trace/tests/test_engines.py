@@ -183,3 +183,52 @@ def test_all_threads_with_settrace(workload, held_tool_ids):
     calls = [e.qualname for e in tracer.get_events() if e.is_call_event()]
     assert sorted(calls) == ["fib", "fib", "fib", "fib", "run_threads", "worker", "worker"]
     assert threading.gettrace() is None
+
+
+@monitoring_only
+def test_callbacks_check_threads_once_a_second_thread_runs(workload):
+    """While the tracing thread is alone the callbacks do not check threads; a
+    threading.Thread (seen when it starts) or a raw _thread (seen by the watcher) makes
+    them check, so other threads' calls stay out of the trace."""
+    import _thread
+    import time
+
+    from snapy_trace._watcher import watcher
+
+    def alone() -> bool:
+        return not set(sys._current_frames()) - {threading.get_ident(), watcher.ident}
+
+    tracer = FunctionTracer(WORKLOAD)
+    was_alone = alone()  # other tests may leave threads running (then it checks at once)
+    with tracer:
+        engine = tracer._engine
+        assert engine.check_threads is not was_alone
+        release = threading.Event()
+        done = threading.Event()
+
+        def raw_thread():
+            release.wait()
+            workload.fib(3)
+            done.set()
+
+        _thread.start_new_thread(raw_thread, ())
+        deadline = time.monotonic() + 10
+        while not engine.check_threads and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert engine.check_threads
+        release.set()
+        assert done.wait(10)
+        workload.square(2)
+    assert [e.function for e in tracer.get_events() if e.is_call_event()] == [
+        "snapytrace_workload.square"
+    ]
+
+    started = FunctionTracer(WORKLOAD)
+    was_alone = alone()
+    with started:
+        assert started._engine.check_threads is not was_alone
+        thread = threading.Thread(target=workload.fib, args=(3,))
+        thread.start()
+        thread.join()
+        assert started._engine.check_threads
+    assert started.get_events() == []

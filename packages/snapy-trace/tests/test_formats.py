@@ -1,4 +1,10 @@
-"""format_trace(): tree, flat, json and chrome (validated against the Trace Event Format)."""
+"""format_trace(): tree, flat, json and chrome (validated against the Trace Event Format).
+
+Loading the chrome output in Perfetto's trace processor (``pip install perfetto``) was
+tried: the package installs, but ``TraceProcessor`` downloads its ``trace_processor_shell``
+binary from storage.googleapis.com at first use, which this environment cannot reach. The
+validator below, written from the format's specification, is the check.
+"""
 
 from __future__ import annotations
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import random
+import subprocess
 import sys
 import threading
 import tracemalloc
@@ -470,3 +472,68 @@ def test_lines_of_a_comprehension_belong_to_its_function(workload):
     assert {(line, depth) for name, line, depth in lines if name == "validate_each"} == {
         (comprehension_line, 0)
     }
+
+
+def test_a_forgotten_tracer_releases_its_hooks_when_collected(workload):
+    tracer = FunctionTracer(WORKLOAD)
+    tracer.start()
+    workload.square(1)
+    del tracer
+    gc.collect()
+    assert sys.gettrace() is None
+    if sys.version_info >= (3, 12):
+        assert all(sys.monitoring.get_tool(tool) is None for tool in (3, 4))
+
+
+@pytest.mark.slow
+def test_a_tracer_running_at_exit_is_stopped_and_its_sinks_written(tmp_path, samples_path):
+    script = tmp_path / "forgets.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(samples_path)!r})\n"
+        "import snapytrace_workload\n"
+        "from snapy_trace import FunctionTracer, TracerConfig\n"
+        f"sink = {{'name': 'jsonl', 'path': {str(tmp_path / 'events.jsonl')!r}}}\n"
+        "tracer = FunctionTracer(['snapytrace_workload'], TracerConfig(sinks=[sink]))\n"
+        "tracer.start()\n"
+        "snapytrace_workload.fib(2)\n"
+        "KEEP = tracer  # still referenced, still running when the interpreter exits\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    events = [
+        json.loads(line)["event"] for line in (tmp_path / "events.jsonl").read_text().splitlines()
+    ]
+    assert events == ["call", "call", "return", "call", "return", "return"]
+
+
+@pytest.mark.parametrize("detail_level", ["minimal", "standard", "verbose"])
+def test_every_optional_slot_at_once(workload, everything_tree, detail_level):
+    """Thread ids, task slots, values, locals and memory figures together decode to the
+    same calls, on both engines' record layouts."""
+    config = TracerConfig(
+        detail_level=detail_level,
+        trace_all_threads=True,
+        capture_locals=True,
+        memory_tracking=True,
+    )
+    tracer = FunctionTracer(WORKLOAD, config)
+    with tracer:
+        workload.everything()
+    events = tracer.get_events()
+    assert all(e.memory_usage is not None for e in events)
+    assert all(e.locals is not None for e in events if e.is_exit_event())
+    plain = FunctionTracer(WORKLOAD, TracerConfig(detail_level=detail_level))
+    with plain:
+        workload.everything()
+    shape = [(e.event_type, e.function, e.depth, e.task_name) for e in events]
+    assert shape == [(e.event_type, e.function, e.depth, e.task_name) for e in plain.get_events()]
+    if detail_level == "standard":
+        lines = [
+            line
+            for line in tracer.format_trace().splitlines()
+            if not line.lstrip().startswith("locals:")
+        ]
+        assert "\n".join(lines) == everything_tree

@@ -31,7 +31,7 @@ from snapy_core.errors import TraceWarning
 
 from . import _raw
 from ._discovery import CodeCatalog
-from ._events import TraceEvent
+from ._events import ThreadInfo, TraceEvent, Where, new_event
 from ._recording import Recording
 from ._values import show_standard, show_verbose
 
@@ -51,6 +51,7 @@ class CodeInfo:
     is_async: bool
     hidden: bool
     """A comprehension frame (Python 3.10/3.11): not an event, its callees go to its caller."""
+    where: Where
 
 
 def _qualname(code: CodeType, catalog: CodeCatalog) -> str:
@@ -107,11 +108,12 @@ HIDDEN = -2
 
 
 class _Thread:
-    __slots__ = ("hidden", "ident", "index", "stack")
+    __slots__ = ("hidden", "ident", "index", "info", "stack")
 
-    def __init__(self, index: int, ident: int) -> None:
+    def __init__(self, index: int, ident: int, name: str) -> None:
         self.index = index
         self.ident = ident
+        self.info = ThreadInfo(ident, index, name)
         self.stack: list[_Frame] = []
         self.hidden = 0  # comprehension frames on the stack
 
@@ -140,9 +142,11 @@ class Decoder:
         info = self.infos.get(id(code))
         if info is None:
             count = _raw.argument_count(code)
+            module = self.catalog.module_of(code) or ""
+            qualname = _qualname(code, self.catalog)
             info = CodeInfo(
-                module=self.catalog.module_of(code) or "",
-                qualname=_qualname(code, self.catalog),
+                module=module,
+                qualname=qualname,
                 name=code.co_name,
                 filename=code.co_filename,
                 firstlineno=code.co_firstlineno,
@@ -150,6 +154,7 @@ class Decoder:
                 locals_order=_raw.locals_order(code),
                 is_async=bool(code.co_flags & _raw.ASYNC_FLAGS),
                 hidden=code.co_name in _raw.COMPREHENSIONS,
+                where=Where(module, qualname, code.co_name, code.co_filename, code.co_firstlineno),
             )
             self.infos[id(code)] = info
         return info
@@ -157,15 +162,18 @@ class Decoder:
     def thread(self, ident: int) -> _Thread:
         thread = self.threads.get(ident)
         if thread is None:
-            thread = _Thread(self._thread_count, ident)
+            thread = _Thread(self._thread_count, ident, self._name(ident))
             self._thread_count += 1
             self.threads[ident] = thread
         return thread
 
+    def _name(self, ident: int) -> str:
+        return self.thread_names.get(ident) or f"thread-{self._thread_count}"
+
     def thread_started(self, ident: int) -> None:
         """A new thread: a reused identifier must not merge it with a finished thread."""
         if ident in self.threads:
-            self.threads[ident] = _Thread(self._thread_count, ident)
+            self.threads[ident] = _Thread(self._thread_count, ident, self._name(ident))
             self._thread_count += 1
             return
         self.thread(ident)
@@ -387,23 +395,25 @@ class Decoder:
         if kind == "resume":
             call_index = -1  # which call a generator frame came from is not recorded
         self.events.append(
-            TraceEvent(
-                event_type=kind,
-                module_name=info.module,
-                qualname=info.qualname,
-                function_name=info.name,
-                filename=info.filename,
-                lineno=info.firstlineno,
-                depth=thread.depth,
-                index=index,
-                call_index=call_index if call_index >= 0 else None,
-                thread_id=thread.ident,
-                thread_index=thread.index,
-                thread_name=self.thread_names.get(thread.ident, f"thread-{thread.index}"),
-                task_name=task_name,
-                timestamp=t,
-                args=args,
-                memory_usage=memory,
+            new_event(
+                kind,
+                info.where,
+                None,
+                thread.depth,
+                index,
+                call_index if call_index >= 0 else None,
+                None,
+                thread.info,
+                task_name,
+                t,
+                None,
+                args,
+                None,
+                None,
+                None,
+                None,
+                memory,
+                None,
             )
         )
         stack.append(_Frame(code, index, t, task_name, index))
@@ -482,31 +492,25 @@ class Decoder:
                 for k in range(0, len(local_values), 2)
             }
         self.events.append(
-            TraceEvent(
-                event_type=kind,
-                module_name=info.module,
-                qualname=info.qualname,
-                function_name=info.name,
-                filename=info.filename,
-                lineno=info.firstlineno,
-                depth=depth,
-                index=len(self.events),
-                call_index=frame.call_index
-                if frame is not None and frame.call_index >= 0
-                else None,
-                entry_index=frame.entry_index if frame is not None else None,
-                thread_id=thread.ident,
-                thread_index=thread.index,
-                thread_name=self.thread_names.get(thread.ident, f"thread-{thread.index}"),
-                task_name=frame.task if frame is not None else None,
-                timestamp=t,
-                duration=(t - frame.entry_time) if frame is not None else None,
-                return_value=value,
-                exception_type=exc_type,
-                exception_message=exc_message,
-                exception_origin=origin,
-                memory_usage=memory,
-                locals=local_map,
+            new_event(
+                kind,
+                info.where,
+                None,
+                depth,
+                len(self.events),
+                frame.call_index if frame is not None and frame.call_index >= 0 else None,
+                frame.entry_index if frame is not None else None,
+                thread.info,
+                frame.task if frame is not None else None,
+                t,
+                (t - frame.entry_time) if frame is not None else None,
+                None,
+                value,
+                exc_type,
+                exc_message,
+                origin,
+                memory,
+                local_map,
             )
         )
 
@@ -521,20 +525,25 @@ class Decoder:
         if not self._room():
             return
         self.events.append(
-            TraceEvent(
-                event_type="line",
-                module_name=info.module,
-                qualname=info.qualname,
-                function_name=info.name,
-                filename=info.filename,
-                lineno=line,
-                depth=max(thread.depth - 1, 0),
-                index=len(self.events),
-                thread_id=thread.ident,
-                thread_index=thread.index,
-                thread_name=self.thread_names.get(thread.ident, f"thread-{thread.index}"),
-                task_name=stack[-1].task if stack else None,
-                timestamp=t,
+            new_event(
+                "line",
+                info.where,
+                line,
+                max(thread.depth - 1, 0),
+                len(self.events),
+                None,
+                None,
+                thread.info,
+                stack[-1].task if stack else None,
+                t,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
             )
         )
 
@@ -570,12 +579,7 @@ def decode(
             total += recording.stopped_at - recording.started_at
     dropped += decoder.dropped
     names = {index: f"thread-{index}" for index in range(decoder._thread_count)}
-    names.update(
-        {
-            thread.index: decoder.thread_names.get(ident, f"thread-{thread.index}")
-            for ident, thread in decoder.threads.items()
-        }
-    )
+    names.update({thread.index: thread.info.name for thread in decoder.threads.values()})
     return Decoded(
         events=decoder.events,
         dropped=dropped,

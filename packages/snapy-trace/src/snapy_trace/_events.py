@@ -47,6 +47,33 @@ class Bytes(int):
         return (Bytes, (int(self),))
 
 
+class Where:
+    """Where an event happens: shared by every event of one code object."""
+
+    __slots__ = ("filename", "firstlineno", "function", "module", "name", "qualname")
+
+    def __init__(
+        self, module: str, qualname: str, name: str, filename: str, firstlineno: int
+    ) -> None:
+        self.module = module
+        self.qualname = qualname
+        self.name = name
+        self.filename = filename
+        self.firstlineno = firstlineno
+        self.function = f"{module}.{qualname}" if module else qualname
+
+
+class ThreadInfo:
+    """The thread of an event: shared by every event of one thread."""
+
+    __slots__ = ("ident", "index", "name")
+
+    def __init__(self, ident: int | None, index: int, name: str) -> None:
+        self.ident = ident
+        self.index = index
+        self.name = name
+
+
 class TraceEvent:
     """One event of a trace.
 
@@ -65,29 +92,24 @@ class TraceEvent:
     """
 
     __slots__ = (
+        "_duration",
+        "_line",
+        "_memory",
+        "_thread",
+        "_timestamp",
+        "_where",
         "args",
         "call_index",
         "depth",
-        "duration",
         "entry_index",
         "event_type",
         "exception_message",
         "exception_origin",
         "exception_type",
-        "filename",
-        "function_name",
         "index",
-        "lineno",
         "locals",
-        "memory_usage",
-        "module_name",
-        "qualname",
         "return_value",
         "task_name",
-        "thread_id",
-        "thread_index",
-        "thread_name",
-        "timestamp",
     )
 
     _compared: ClassVar[tuple[str, ...]] = (
@@ -134,28 +156,70 @@ class TraceEvent:
         locals: dict[str, str] | None = None,
     ) -> None:
         self.event_type = event_type
-        self.module_name = module_name
-        self.qualname = qualname
-        self.function_name = function_name
-        self.filename = filename
-        self.lineno = lineno
+        self._where = Where(module_name, qualname, function_name, filename, lineno)
+        self._line: int | None = None
         self.depth = depth
         self.index = index
         self.call_index = call_index
         self.entry_index = entry_index
-        self.thread_id = thread_id
-        self.thread_index = thread_index
-        self.thread_name = thread_name
+        self._thread = ThreadInfo(thread_id, thread_index, thread_name)
         self.task_name = task_name
-        self.timestamp = Seconds(timestamp)
-        self.duration = None if duration is None else Seconds(duration)
+        self._timestamp = float(timestamp)
+        self._duration = None if duration is None else float(duration)
         self.args = args
         self.return_value = return_value
         self.exception_type = exception_type
         self.exception_message = exception_message
         self.exception_origin = exception_origin
-        self.memory_usage = None if memory_usage is None else Bytes(memory_usage)
+        self._memory = None if memory_usage is None else int(memory_usage)
         self.locals = locals
+
+    # -- shared and derived fields ---------------------------------------------------------
+
+    @property
+    def module_name(self) -> str:
+        return self._where.module
+
+    @property
+    def qualname(self) -> str:
+        return self._where.qualname
+
+    @property
+    def function_name(self) -> str:
+        return self._where.name
+
+    @property
+    def filename(self) -> str:
+        return self._where.filename
+
+    @property
+    def lineno(self) -> int:
+        """The definition line, or the line executed for a ``line`` event."""
+        return self._where.firstlineno if self._line is None else self._line
+
+    @property
+    def thread_id(self) -> int | None:
+        return self._thread.ident
+
+    @property
+    def thread_index(self) -> int:
+        return self._thread.index
+
+    @property
+    def thread_name(self) -> str:
+        return self._thread.name
+
+    @property
+    def timestamp(self) -> Seconds:
+        return Seconds(self._timestamp)
+
+    @property
+    def duration(self) -> Seconds | None:
+        return None if self._duration is None else Seconds(self._duration)
+
+    @property
+    def memory_usage(self) -> Bytes | None:
+        return None if self._memory is None else Bytes(self._memory)
 
     # -- predicates used by the seeds ---------------------------------------------------
 
@@ -179,7 +243,7 @@ class TraceEvent:
     @property
     def function(self) -> str:
         """``module.qualname``: the key of ``get_metrics()["functions"]``."""
-        return f"{self.module_name}.{self.qualname}" if self.module_name else self.qualname
+        return self._where.function
 
     def to_dict(self, *, timings: bool = False) -> dict[str, Any]:
         """The event as JSON-ready data; times and memory only with ``timings=True``."""
@@ -234,4 +298,59 @@ class TraceEvent:
         return f"<TraceEvent {self.event_type} depth={self.depth} {where}{extra}>"
 
 
-__all__ = ["ENTRY_TYPES", "EVENT_TYPES", "EXIT_TYPES", "Bytes", "Seconds", "TraceEvent"]
+def new_event(
+    event_type: str,
+    where: Where,
+    line: int | None,
+    depth: int,
+    index: int,
+    call_index: int | None,
+    entry_index: int | None,
+    thread: ThreadInfo,
+    task_name: str | None,
+    timestamp: float,
+    duration: float | None,
+    args: dict[str, str] | None,
+    return_value: str | None,
+    exception_type: str | None,
+    exception_message: str | None,
+    exception_origin: str | None,
+    memory: int | None,
+    local_values: dict[str, str] | None,
+) -> TraceEvent:
+    """A TraceEvent from parts the decoder shares between events (no keyword parsing)."""
+    event = _new(TraceEvent)
+    event.event_type = event_type
+    event._where = where
+    event._line = line
+    event.depth = depth
+    event.index = index
+    event.call_index = call_index
+    event.entry_index = entry_index
+    event._thread = thread
+    event.task_name = task_name
+    event._timestamp = timestamp
+    event._duration = duration
+    event.args = args
+    event.return_value = return_value
+    event.exception_type = exception_type
+    event.exception_message = exception_message
+    event.exception_origin = exception_origin
+    event._memory = memory
+    event.locals = local_values
+    return event
+
+
+_new = object.__new__
+
+__all__ = [
+    "ENTRY_TYPES",
+    "EVENT_TYPES",
+    "EXIT_TYPES",
+    "Bytes",
+    "Seconds",
+    "ThreadInfo",
+    "TraceEvent",
+    "Where",
+    "new_event",
+]

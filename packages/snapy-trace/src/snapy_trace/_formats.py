@@ -185,7 +185,7 @@ def chrome_trace(events: list[TraceEvent], decoded: Decoded | None = None) -> di
                     "args": {"name": event.thread_name or f"thread {tid}"},
                 }
             )
-        ts = round(float(event.timestamp) * 1e6, 3)
+        ts = round(event._timestamp * 1e6, 3)
         kind = event.event_type
         if kind in ("call", "resume"):
             continue
@@ -213,7 +213,7 @@ def chrome_trace(events: list[TraceEvent], decoded: Decoded | None = None) -> di
             args[event.event_type] = event.return_value
         if event.exception_type is not None:
             args["exception"] = f"{event.exception_type}: {event.exception_message}"
-        start = round(float(entry.timestamp) * 1e6, 3) if entry is not None else ts
+        start = round(entry._timestamp * 1e6, 3) if entry is not None else ts
         trace.append(
             {
                 "name": event.function,
@@ -235,7 +235,7 @@ def chrome_trace(events: list[TraceEvent], decoded: Decoded | None = None) -> di
                     "ph": "B",
                     "pid": pid,
                     "tid": entry.thread_index,
-                    "ts": round(float(entry.timestamp) * 1e6, 3),
+                    "ts": round(entry._timestamp * 1e6, 3),
                     "args": {"args": dict(entry.args or {})},
                 }
             )

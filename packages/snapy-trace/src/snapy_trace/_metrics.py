@@ -42,8 +42,8 @@ def metrics(events: list[TraceEvent], decoded: Decoded, config: TracerConfig) ->
         if stats is None:
             stats = functions[name] = _function_stats()
         stack = stacks.setdefault(event.thread_index, [])
-        if event.memory_usage is not None:
-            memory_values.append(int(event.memory_usage))
+        if event._memory is not None:
+            memory_values.append(event._memory)
         kind = event.event_type
         if kind == "call" or kind == "resume":
             if kind == "call":
@@ -62,7 +62,7 @@ def metrics(events: list[TraceEvent], decoded: Decoded, config: TracerConfig) ->
             if not stack or stack[-1][0] != name:
                 continue  # an exit whose entry was not recorded
             _, child_time = stack.pop()
-            duration = float(event.duration or 0.0)
+            duration = event._duration or 0.0
             key = (event.thread_index, name)
             active[key] -= 1
             if active[key] == 0:
