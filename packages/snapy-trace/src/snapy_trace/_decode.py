@@ -109,8 +109,14 @@ HIDDEN = -2
 # the records without a marker get one while decoding (the engines' markers are positive)
 _CALL = -1
 _RETURN = -2
-_ENTRIES = {_CALL: "call", _raw.RESUME: "resume", _raw.THROW: "resume"}
-_EXITS = {_RETURN: "return", _raw.YIELD: "yield", _raw.UNWIND: "exception"}
+_MARKED: dict[int, tuple[str, bool | None]] = {
+    # marker: (event type, True: a frame enters, False: it leaves, None: a line)
+    _raw.RESUME: ("resume", True),
+    _raw.THROW: ("resume", True),
+    _raw.YIELD: ("yield", False),
+    _raw.UNWIND: ("exception", False),
+    _raw.LINE: ("line", None),
+}
 
 
 class _Thread:
@@ -216,27 +222,35 @@ class Decoder:
         # the thread that started the tracer is thread 0
         main = self.thread(recording.thread)
         code_type = CodeType
+        marked = _MARKED
+        thread_start = _raw.THREAD_START
+        throw = _raw.THROW
+        unwind = _raw.UNWIND
+        entering: bool | None
         i = 0
         while i < end:
-            # the record's head: calls and returns carry no marker (see _raw)
+            # the record's head; calls and returns, the most frequent, carry no marker
             head = buffer[i]
             kind = type(head)
             if kind is code_type:
                 marker = _CALL
+                event, entering = "call", True
                 code = head
                 t = buffer[i + 1]
                 i += 2
             elif kind is float:
                 marker = _RETURN  # of the innermost open call of its thread
+                event, entering = "return", False
                 code = None
                 t = -head
                 i += 1
-            elif head == _raw.THREAD_START:
+            elif head == thread_start:
                 self.thread_started(buffer[i + 1])
                 i += 2
                 continue
             else:
                 marker = head
+                event, entering = marked[marker]
                 code = buffer[i + 1]
                 t = buffer[i + 2]
                 i += 3
@@ -245,7 +259,7 @@ class Decoder:
                 i += 1
             else:
                 thread = main
-            if marker in _ENTRIES:
+            if entering:  # call, resume, throw
                 info = self.info(code)
                 args = None
                 if marker == _CALL:
@@ -261,7 +275,7 @@ class Decoder:
                         args = {name: show(buffer[i + k]) for k, name in enumerate(info.argnames)}
                         i += count
                     args = args or {}
-                elif marker == _raw.THROW:
+                elif marker == throw:
                     i += 2  # the thrown exception: a throw resumes like next()
                 task = None
                 if info.is_async:
@@ -271,10 +285,10 @@ class Decoder:
                 if memory:
                     mem = buffer[i]
                     i += 1
-                self.enter(thread, code, info, _ENTRIES[marker], t - origin, args, task, mem)
-            elif marker in _EXITS:
+                self.enter(thread, code, info, event, t - origin, args, task, mem)
+            elif entering is False:  # return, yield, unwind
                 value = exception = None
-                if marker == _raw.UNWIND:
+                if marker == unwind:
                     exception = (buffer[i], buffer[i + 1], buffer[i + 2])
                     i += 3
                 elif values:
@@ -296,19 +310,17 @@ class Decoder:
                     thread,
                     code,
                     self.info(code),
-                    _EXITS[marker],
+                    event,
                     t - origin,
                     value=value,
                     exception=exception,
                     local_values=local_values,
                     memory=mem,
                 )
-            elif marker == _raw.LINE:
+            else:  # a line
                 line = buffer[i]
                 i += 1
                 self.line(thread, code, self.info(code), t - origin, line)
-            else:  # pragma: no cover - a bug in an engine
-                raise AssertionError(f"unknown trace record marker {marker!r} at slot {i - 3}")
 
     # -- emitting ---------------------------------------------------------------------------
 
