@@ -147,9 +147,7 @@ def floor(
     def start() -> object:
         tool = next(t for t in (5, 4, 3, 2) if monitoring.get_tool(t) is None)
         monitoring.use_tool_id(tool, "trace_bench floor")
-        monitoring.register_callback(
-            tool, events.PY_START, read_locals if arguments else nothing
-        )
+        monitoring.register_callback(tool, events.PY_START, read_locals if arguments else nothing)
         monitoring.register_callback(tool, events.PY_RETURN, nothing)
         for code in codes():
             monitoring.set_local_events(tool, code, events.PY_START | events.PY_RETURN)

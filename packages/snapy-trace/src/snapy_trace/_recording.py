@@ -105,9 +105,7 @@ def emit(items: list[str], *, atomic: bool, indent: str = "    ") -> list[str]:
     """
     if atomic:
         slots = [
-            f"*[{_KEEP_STANDARD} for v in {item[len(_EACH) :]}]"
-            if item.startswith(_EACH)
-            else item
+            f"*[{_KEEP_STANDARD} for v in {item[len(_EACH) :]}]" if item.startswith(_EACH) else item
             for item in items
         ]
         return [f"{indent}buf += ({', '.join(slots)},)"]
