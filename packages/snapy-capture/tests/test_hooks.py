@@ -49,3 +49,48 @@ def test_stored_hook_and_registered_filter(live: Path, audit: AuditPlugin) -> No
     assert audit.registrations == 1  # registration hooks run once, not per call
     records = CaptureLoader("caps").load_all("annotate")
     assert all("call the CEO" not in repr(record.args) for record in records)
+
+
+class CountingFilterPlugin:
+    """Registers one callable filter that notes every argument it is asked about."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def keep(self, name: str, value: object) -> bool:
+        self.asked.append(name)
+        return name != "internal_note"
+
+    @hookimpl
+    def snapy_register_filters(self, register):
+        register(self.keep)
+
+
+@pytest.fixture
+def counting() -> Iterator[CountingFilterPlugin]:
+    plugin = CountingFilterPlugin()
+    manager = get_plugin_manager()
+    manager.register(plugin, name="test-counting-filter")
+    _plugins._registry_cache.clear()
+    yield plugin
+    manager.unregister(plugin)
+    _plugins._registry_cache.clear()
+
+
+@pytest.mark.parametrize("also_given", [False, True], ids=["plugin", "plugin-and-decorator"])
+def test_a_plugin_filter_is_applied_once_per_argument(
+    live: Path, counting: CountingFilterPlugin, also_given: bool
+) -> None:
+    # the same filter handed to the decorator as well still runs once, as the plugin's
+    @capture_args(path="caps", custom_filters=[counting.keep] if also_given else None)
+    def annotate(order_id, internal_note):
+        return order_id
+
+    annotate(7, "call the CEO")
+    assert counting.asked == ["order_id", "internal_note"]
+    annotate(8, "again")
+    assert counting.asked == ["order_id", "internal_note"] * 2
+    record = CaptureLoader("caps").newest("annotate")
+    assert record.args[0] == 8
+    assert "again" not in repr(record.args)
+    assert [action.path for action in record.filtered] == ["internal_note"]
