@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,15 +27,18 @@ class AuditPlugin:
         register(lambda name, value: name != "internal_note")
 
 
-@pytest.fixture
-def audit() -> Iterator[AuditPlugin]:
-    plugin = AuditPlugin()
+def _registered(plugin: Any, name: str) -> Iterator[Any]:
     manager = get_plugin_manager()
-    manager.register(plugin, name="test-audit")
+    manager.register(plugin, name=name)
     _plugins._registry_cache.clear()
     yield plugin
     manager.unregister(plugin)
     _plugins._registry_cache.clear()
+
+
+@pytest.fixture
+def audit() -> Iterator[AuditPlugin]:
+    yield from _registered(AuditPlugin(), "test-audit")
 
 
 def test_stored_hook_and_registered_filter(live: Path, audit: AuditPlugin) -> None:
@@ -68,13 +72,7 @@ class CountingFilterPlugin:
 
 @pytest.fixture
 def counting() -> Iterator[CountingFilterPlugin]:
-    plugin = CountingFilterPlugin()
-    manager = get_plugin_manager()
-    manager.register(plugin, name="test-counting-filter")
-    _plugins._registry_cache.clear()
-    yield plugin
-    manager.unregister(plugin)
-    _plugins._registry_cache.clear()
+    yield from _registered(CountingFilterPlugin(), "test-counting-filter")
 
 
 @pytest.mark.parametrize("also_given", [False, True], ids=["plugin", "plugin-and-decorator"])
