@@ -665,7 +665,7 @@ class CaptureHandle:
                 timestamp=_utc_from_ns(timestamp),
                 args=values[:count] if kwargs else values,
                 kwargs=dict(zip(names[count:], values[count:], strict=True)) if kwargs else {},
-                arg_names=names[:count] if kwargs else names,
+                arg_names=names[:count] if kwargs else names,  # type: ignore[arg-type]
                 filtered=filtered.actions,
                 metadata=build_metadata(facts, minimal=self.minimal),
             )
