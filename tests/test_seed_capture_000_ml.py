@@ -7,11 +7,10 @@ capture made before the test (into a temporary store standing for the production
 the helpers the test names without defining (``_analyze_data_transformations``,
 ``_assess_training_stability``, ``_sanitize_ml_parameters``).
 
-The sample imports scikit-learn, numpy and joblib, which the test environment does not
-install (large downloads on four Pythons): the test is skipped, naming the missing package,
-where they are absent. With them installed its syrupy snapshot (the whole scikit-learn call
-tree, over a megabyte, specific to the scikit-learn version) is written on the first run
-with ``--snapshot-update`` and checked on the next ones; it is not committed.
+The sample imports scikit-learn, numpy and joblib: the test environment installs them,
+pinned (``hatch.toml``, ``[envs.test]``), so the test runs on every Python and its committed
+syrupy snapshot (the scikit-learn call tree, specific to those versions) is checked; a
+missing package is a failure, not a skip.
 """
 
 from __future__ import annotations
@@ -32,9 +31,6 @@ from snapy_capture import (
     remove_search_path,
 )
 from snapy_testing import FunctionTracer
-
-for _package in ("sklearn", "numpy", "joblib"):
-    pytest.importorskip(_package, reason="the seed's ml/model_trainer.py imports it")
 
 # scaffolding: the application class, imported by the fixture below
 ModelTrainer: Any = None
