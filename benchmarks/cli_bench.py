@@ -29,6 +29,12 @@ from pathlib import Path
 
 RUNS = 5
 
+# What a user's installed snapy runs with: pip writes byte code at install time, so no run
+# pays for compiling the sources. (This workplace sets PYTHONDONTWRITEBYTECODE, which would
+# add a compile of every imported module, ~1 s, to each run; the warm-up run in best_of
+# writes the byte code once instead.)
+INSTALLED_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
 
 def snapy_executable() -> str:
     candidate = Path(sys.executable).parent / ("snapy.exe" if os.name == "nt" else "snapy")
@@ -85,10 +91,13 @@ def best_of(
     """Best wall time, best CPU time (user + system) of the process, and its output."""
     best = best_cpu = float("inf")
     output = ""
+    subprocess.run(command, capture_output=True, check=False, env=env or INSTALLED_ENV)
     for _ in range(runs):
         cpu = _children_cpu()
         start = time.perf_counter()
-        result = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
+        result = subprocess.run(
+            command, capture_output=True, text=True, check=False, env=env or INSTALLED_ENV
+        )
         elapsed = time.perf_counter() - start
         if result.returncode != 0:
             sys.exit(f"{' '.join(command)} failed ({result.returncode}):\n{result.stderr}")
@@ -119,9 +128,9 @@ def main() -> int:
         floor, floor_cpu, _ = best_of([sys.executable, "-c", "import snapy_capture._cli"])
         listed_json, json_cpu, output = best_of([snapy, "list", "--path", str(root), "--json"])
         listed_table, table_cpu, _ = best_of([snapy, "list", "--path", str(root)])
-        # the plugins snapy loads are part of the cost; snapy-trace's is measured apart
-        # (SNAPY_DISABLED_PLUGINS=trace) because importing it imports syrupy and pytest
-        no_trace = {**os.environ, "SNAPY_DISABLED_PLUGINS": "trace"}
+        # the plugins snapy loads are part of the cost: the row without snapy-trace's
+        # shows what loading that one costs
+        no_trace = {**INSTALLED_ENV, "SNAPY_DISABLED_PLUGINS": "trace"}
         without_trace, without_trace_cpu, _ = best_of(
             [snapy, "list", "--path", str(root), "--json"], env=no_trace
         )

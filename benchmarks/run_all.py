@@ -21,13 +21,17 @@ def main(argv: list[str]) -> int:
     if argv:
         scripts = [s for s in scripts if any(word in s.name for word in argv)]
     if not scripts:
-        print(f"no benchmark matches {argv!r}; available: "
-              + ", ".join(s.stem for s in sorted(HERE.glob('*_bench.py'))))
+        print(
+            f"no benchmark matches {argv!r}; available: "
+            + ", ".join(s.stem for s in sorted(HERE.glob("*_bench.py")))
+        )
         return 2
     failed = []
     for script in scripts:
-        print(f"\n=== {script.name} ({sys.implementation.name} {sys.version.split()[0]}) ===",
-              flush=True)
+        print(
+            f"\n=== {script.name} ({sys.implementation.name} {sys.version.split()[0]}) ===",
+            flush=True,
+        )
         if subprocess.run([sys.executable, str(script)], cwd=HERE.parent).returncode != 0:
             failed.append(script.name)
     if failed:

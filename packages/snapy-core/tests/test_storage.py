@@ -836,5 +836,7 @@ def test_a_forked_child_writes_although_a_parent_thread_held_the_store_lock(
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    captures = [p for p in (tmp_path / "store" / "m.f").glob("*.json") if not p.name.startswith(".")]
+    captures = [
+        p for p in (tmp_path / "store" / "m.f").glob("*.json") if not p.name.startswith(".")
+    ]
     assert len(captures) == 1
