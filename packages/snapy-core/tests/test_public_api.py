@@ -73,6 +73,7 @@ PUBLIC = {
     "hookimpl",
     "hookspec",
     "open_storage",
+    "parse_capture_id",
     "parse_duration",
     "parse_size",
     "plugin_failures",

@@ -24,6 +24,7 @@ from ._config import (
     resolve_config,
     set_global_config,
 )
+from ._filestore import parse_capture_id
 from ._filters import (
     DEFAULT_VALUE_RULES,
     SENSITIVE_PATTERNS,
@@ -154,6 +155,7 @@ __all__ = [
     "hookimpl",
     "hookspec",
     "open_storage",
+    "parse_capture_id",
     "parse_duration",
     "parse_size",
     "plugin_failures",

@@ -167,7 +167,11 @@ def new_capture_id(timestamp: dt.datetime) -> str:
 
 
 def parse_capture_id(capture_id: str) -> dt.datetime | None:
-    """The UTC timestamp in a capture id, or None if ``capture_id`` is not one."""
+    """The UTC timestamp in a capture id, or None if ``capture_id`` is not one.
+
+    Capture ids are ``<timestamp>-<pid>-<seq>``, e.g. ``20240915T103000.123456Z-42-000001``
+    (the file name of a capture without its extension, as ``snapy list`` shows it).
+    """
     if _CAPTURE_ID.fullmatch(capture_id) is None:
         return None
     # fixed positions (checked by the pattern): slicing is cheaper than match groups

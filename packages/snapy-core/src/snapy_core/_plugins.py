@@ -120,28 +120,18 @@ def _build_manager() -> pluggy.PluginManager:
         dist_version = dist.version if dist is not None else None
         if manager.has_plugin(entry_point.name):
             continue  # the same entry point seen through two paths
+        why_disabled = None
         if _normalize(entry_point.name) in disabled or (
             dist_name is not None and _normalize(dist_name) in disabled
         ):
-            _plugins.append(
-                PluginInfo(
-                    entry_point.name,
-                    dist_name,
-                    dist_version,
-                    "disabled",
-                    "listed in SNAPY_DISABLED_PLUGINS",
-                )
+            why_disabled = "listed in SNAPY_DISABLED_PLUGINS"
+        elif not autoload and _normalize(dist_name or "") not in FIRST_PARTY_DISTRIBUTIONS:
+            why_disabled = (
+                "SNAPY_DISABLE_PLUGIN_AUTOLOAD is set; name it in SNAPY_PLUGINS to load it"
             )
-            continue
-        if not autoload and _normalize(dist_name or "") not in FIRST_PARTY_DISTRIBUTIONS:
+        if why_disabled is not None:
             _plugins.append(
-                PluginInfo(
-                    entry_point.name,
-                    dist_name,
-                    dist_version,
-                    "disabled",
-                    "SNAPY_DISABLE_PLUGIN_AUTOLOAD is set; name it in SNAPY_PLUGINS to load it",
-                )
+                PluginInfo(entry_point.name, dist_name, dist_version, "disabled", why_disabled)
             )
             continue
         _load(manager, entry_point.name, dist_name, dist_version, entry_point.load)

@@ -124,8 +124,11 @@ class StrayFile:
 class StorageBackend(Protocol):
     """What every storage backend provides. Backends are created per store root."""
 
-    name: str
     root: Path
+
+    # read-only: CaptureStorage subclasses set it as a class variable
+    @property
+    def name(self) -> str: ...
 
     def encode(self, record: CaptureRecord) -> bytes: ...
 
@@ -557,16 +560,10 @@ class CaptureStorage:
             raise ConfigError(f"prune(keep={keep!r}): expected a whole number >= 0 or None")
         keep = self.retention if keep is None else keep
         max_age = self.max_age if max_age is None else _check_max_age(max_age, "prune")
-        found = self._existing_directory(function_key)
-        if found is None:
+        listed = self._listed(function_key)
+        if listed is None:
             return []
-        directory, key = found
-        try:
-            names = os.listdir(directory)
-        except FileNotFoundError:
-            return []
-        except OSError as error:
-            raise self._read_error(error, key, directory) from error
+        directory, key, names = listed
         removed: builtins.list[CaptureRef] = []
         try:
             captures = [name for name in names if looks_like_capture(name, self._suffix)]
@@ -613,6 +610,19 @@ class CaptureStorage:
             return directory, metadata.function_key if metadata else function_key
         return None
 
+    def _listed(self, function_key: str) -> tuple[Path, str, builtins.list[str]] | None:
+        """The directory of ``function_key``, its function key and its entries, if any."""
+        found = self._existing_directory(function_key)
+        if found is None:
+            return None
+        directory, key = found
+        try:
+            return directory, key, os.listdir(directory)
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            raise self._read_error(error, key, directory) from error
+
     def _read_error(self, error: OSError, function_key: str, path: Path) -> StorageError:
         return StorageError(
             f"cannot read the captures of {function_key} in {path}: "
@@ -620,22 +630,25 @@ class CaptureStorage:
             "by this user."
         )
 
+    def _path_of(self, ref: CaptureRef) -> Path:
+        """Where the capture ``ref`` is (or was) stored."""
+        if ref.path is not None:
+            return ref.path
+        found = self._existing_directory(ref.function_key)
+        if found is None:
+            raise CaptureNotFoundError(f"no captures of {ref.function_key} in {self.root}")
+        return found[0] / (ref.capture_id + self._suffix)
+
     def list(self, function_key: str, *, limit: int | None = None) -> builtins.list[CaptureRef]:
         """The captures of ``function_key``, newest first, from file names alone.
 
         ``function_key`` is ``module.qualname`` (or a directory name from a listing);
         ``limit`` stops after that many. An unknown function has no captures: ``[]``.
         """
-        found = self._existing_directory(function_key)
-        if found is None:
+        listed = self._listed(function_key)
+        if listed is None:
             return []
-        directory, key = found
-        try:
-            names = os.listdir(directory)
-        except FileNotFoundError:
-            return []
-        except OSError as error:
-            raise self._read_error(error, key, directory) from error
+        directory, key, names = listed
         suffix_length = len(self._suffix)
         refs: builtins.list[CaptureRef] = []
         for name in self._newest_first(names, limit):
@@ -694,13 +707,7 @@ class CaptureStorage:
         Raises :class:`CaptureCorruptError` naming the file if it cannot be decoded, and
         :class:`CaptureNotFoundError` if it was deleted since it was listed.
         """
-        path = ref.path
-        if path is None:
-            found = self._existing_directory(ref.function_key)
-            if found is None:
-                raise CaptureNotFoundError(f"no captures of {ref.function_key} in {self.root}")
-            path = found[0] / (ref.capture_id + self._suffix)
-        return self.read_path(path)
+        return self.read_path(self._path_of(ref))
 
     def read_id(self, function_key: str, capture_id: str) -> CaptureRecord:
         """The capture ``capture_id`` of ``function_key`` (ids as shown by ``list``)."""
@@ -757,13 +764,7 @@ class CaptureStorage:
 
     def delete(self, ref: CaptureRef) -> None:
         """Delete one capture; :class:`CaptureNotFoundError` if it is already gone."""
-        path = ref.path
-        if path is None:
-            found = self._existing_directory(ref.function_key)
-            if found is None:
-                raise CaptureNotFoundError(f"no captures of {ref.function_key} in {self.root}")
-            path = found[0] / (ref.capture_id + self._suffix)
-        path = Path(os.path.abspath(path))
+        path = Path(os.path.abspath(self._path_of(ref)))
         if path.parent.parent != self.root or not path.name.endswith(self._suffix):
             raise StorageError(
                 f"refusing to delete {path}: it is not a {self.name} capture file of the "

@@ -11,43 +11,25 @@ are asked through ``functions()`` as usual.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
-from snapy_core import CaptureStorage, FunctionSummary, StorageBackend
+from snapy_core import CaptureStorage, FunctionSummary, StorageBackend, parse_capture_id
 
 METADATA_NAME = ".snapy-function.json"
 _PREFIX = 24  # "YYYYmmddTHHMMSS.ffffffZ-"
 
 
-def scannable(backend: StorageBackend) -> bool:
+def scannable(backend: StorageBackend) -> TypeGuard[CaptureStorage]:
     """Whether the backend lists captures with the standard file-store ``functions()``."""
     return (
         isinstance(backend, CaptureStorage)
         and type(backend).functions is CaptureStorage.functions
         and bool(getattr(backend, "extension", None))
     )
-
-
-def _timestamp(capture_id: str) -> dt.datetime | None:
-    """The UTC time in a capture id (``20240915T103000.123456Z-42-000001``)."""
-    try:
-        return dt.datetime(
-            int(capture_id[0:4]),
-            int(capture_id[4:6]),
-            int(capture_id[6:8]),
-            int(capture_id[9:11]),
-            int(capture_id[11:13]),
-            int(capture_id[13:15]),
-            int(capture_id[16:22]),
-            tzinfo=dt.timezone.utc,
-        )
-    except ValueError:
-        return None
 
 
 def _metadata(directory: str) -> tuple[str | None, str | None]:
@@ -132,8 +114,8 @@ def scan(root: Path, backends: Iterable[CaptureStorage]) -> dict[str, list[Funct
                 FunctionSummary(
                     function_key=key,
                     count=count,
-                    newest=_timestamp(newest[:-extension_length]),
-                    oldest=_timestamp(oldest[:-extension_length]),
+                    newest=parse_capture_id(newest[:-extension_length]),
+                    oldest=parse_capture_id(oldest[:-extension_length]),
                     total_size=size,
                     backend=backend,
                     module=module,

@@ -156,25 +156,19 @@ class Store:
         extensions = [backend_extension(backend) for backend in fast]
         fast = [b for b in fast if extensions.count(backend_extension(b)) == 1]
         try:
-            scanned = scan(self.root, fast) if fast else {}  # type: ignore[arg-type]
+            scanned = scan(self.root, fast) if fast else {}
+            for backend in self.backends:
+                summaries = scanned[backend.name] if backend in fast else backend.functions()
+                for summary in summaries:
+                    if summary.count:
+                        merged.setdefault(summary.function_key, []).append((backend.name, summary))
+        except StorageError as error:
+            raise CliError(str(error)) from error
         except OSError as error:
             raise CliError(
                 f"cannot list the captures in {self.root}: {error.strerror or error}.",
                 "Check that the directory is readable by this user.",
             ) from error
-        for backend in self.backends:
-            try:
-                summaries = scanned[backend.name] if backend in fast else backend.functions()
-            except StorageError as error:
-                raise CliError(str(error)) from error
-            except OSError as error:
-                raise CliError(
-                    f"cannot list the captures in {self.root}: {error.strerror or error}.",
-                    "Check that the directory is readable by this user.",
-                ) from error
-            for summary in summaries:
-                if summary.count:
-                    merged.setdefault(summary.function_key, []).append((backend.name, summary))
         rows = []
         for key, parts in merged.items():
             summaries = [summary for _, summary in parts]
