@@ -95,12 +95,16 @@ def snapy(
     return start, stop
 
 
-def floor(modules: list[str]) -> tuple[Callable[[], object], Callable[[object], None]]:
+def floor(
+    modules: list[str], *, arguments: bool = False
+) -> tuple[Callable[[], object], Callable[[object], None]]:
     """Empty hooks on the same code: what any pure-Python recorder pays before it records.
 
     3.12+: empty ``sys.monitoring`` PY_START / PY_RETURN callbacks switched on for the code
     of ``modules`` only; 3.10/3.11: an empty ``sys.settrace`` function (it runs for every
-    call, whatever the filter).
+    call, whatever the filter). With ``arguments`` (3.12+) the PY_START callback only reads
+    ``sys._getframe(1).f_locals``, the one way to see a call's arguments there: on 3.12
+    that builds a dict and raises and clears a ``KeyError`` per local not bound yet.
     """
     if sys.version_info < (3, 12):
 
@@ -121,6 +125,11 @@ def floor(modules: list[str]) -> tuple[Callable[[], object], Callable[[object], 
     def nothing(*args: object) -> None:
         return None
 
+    getframe = sys._getframe
+
+    def read_locals(code: object, offset: int) -> None:
+        getframe(1).f_locals  # noqa: B018 (the read is the cost measured)
+
     def codes() -> list[types.CodeType]:
         found = []
         for name in modules:
@@ -138,7 +147,7 @@ def floor(modules: list[str]) -> tuple[Callable[[], object], Callable[[object], 
     def start() -> object:
         tool = next(t for t in (5, 4, 3, 2) if monitoring.get_tool(t) is None)
         monitoring.use_tool_id(tool, "trace_bench floor")
-        monitoring.register_callback(tool, events.PY_START, nothing)
+        monitoring.register_callback(tool, events.PY_START, read_locals if arguments else nothing)
         monitoring.register_callback(tool, events.PY_RETURN, nothing)
         for code in codes():
             monitoring.set_local_events(tool, code, events.PY_START | events.PY_RETURN)
@@ -237,6 +246,16 @@ def main(argv: list[str] | None = None) -> int:
             *snapy(["bench_app"], detail_level="minimal"),
             target="<= 1.6x" if modern else "<= 1.5x cProfile",
         ),
+        *(
+            [
+                Variant(
+                    "floor: kept code, hooks read f_locals",
+                    *floor(["bench_app"], arguments=True),
+                )
+            ]
+            if modern
+            else []
+        ),
         Variant(
             "snapy: filter ~10%, standard (arguments)",
             *snapy(["bench_app"]),
@@ -253,7 +272,8 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if modern:
         variants.insert(
-            5, Variant("floor: empty hooks on all the code", *floor(["bench_app", "bench_lib"]))
+            len(variants) - 1,
+            Variant("floor: empty hooks on all the code", *floor(["bench_app", "bench_lib"])),
         )
     else:
         variants += [

@@ -8,7 +8,9 @@ and ``OrderError`` imports, the module-level ``order_service`` used by
 ``_identify_failure_point`` and ``_capture_service_state_at_failure``, attached to the
 class after it (the class itself is as written). "Production" captures are made before
 the tests into a temporary store standing for the production one: index 0 a normal order,
-index 1 an order whose item is out of stock (the seed's "different scenario").
+index 1 an order whose item is out of stock (the seed's "different scenario"). The calls the
+tests make are captured into a store of their own, so the order of the tests does not
+change which capture is index 0.
 """
 
 from __future__ import annotations
@@ -22,7 +24,13 @@ from unittest.mock import Mock
 
 import pytest
 
-from snapy_capture import add_search_path, flush, redirect_captures, remove_search_path
+from snapy_capture import (
+    add_search_path,
+    capture_enabled,
+    flush,
+    redirect_captures,
+    remove_search_path,
+)
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "order_service"
 sys.path.insert(0, str(EXAMPLE))
@@ -52,13 +60,20 @@ ORDERS = [  # scaffolding: the production traffic, oldest first
 def production_captures(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     store = tmp_path_factory.mktemp("order_captures")
     service = OrderService(*default_services())
-    with redirect_captures(store):
+    with capture_enabled(), redirect_captures(store):  # even with --snapy-capture=off
         for customer_id, items, token, address in ORDERS:
             with contextlib.suppress(OrderError):
                 service.process_order(customer_id, items, token, address)
     flush()
     add_search_path(store)
-    yield store
+    # The tests call process_order too. Were those calls captured into a store the loaders
+    # search (the decorator's ./order_captures with --snapy-capture=live, or whenever the
+    # session's redirection is not in force), the newest capture would be the previous
+    # test's call and index 0 / 1 would depend on test order. Their own store is only a
+    # fallback for the loaders, whatever the capture mode.
+    with redirect_captures(tmp_path_factory.mktemp("captures_made_by_tests")):
+        yield store
+    flush()
     remove_search_path(store)
 
 

@@ -7,11 +7,9 @@ imports the seed's test file leaves out, the production capture made before the 
 a temporary store standing for the production one), the working directory (so the captured
 file path is the same on every run), and ``_identify_bottlenecks`` (named, not defined).
 
-The seed's module imports pandas (without using it), which the test environment does not
-install: the test is skipped, naming pandas, where it is absent. With pandas installed its
-syrupy snapshot is written on the first run with ``--snapshot-update`` and checked on the
-next ones; it is not committed (a committed snapshot of a skipped test would be reported
-as unused and fail the run).
+The seed's module imports pandas (without using it): the test environment installs it,
+pinned (``hatch.toml``, ``[envs.test]``), so the test runs on every Python and its committed
+syrupy snapshot is checked; a missing pandas is a failure, not a skip.
 """
 
 from __future__ import annotations
@@ -33,8 +31,8 @@ from snapy_capture import (
 )
 from snapy_testing import FunctionTracer
 
-# scaffolding: the application class, imported by the fixture below (its module imports
-# pandas, which may be missing)
+# scaffolding: the application class, imported by the fixture below (from the test's
+# working directory, which the decorator's relative capture path is resolved against)
 DataPipeline: Any = None
 
 SEED_APPS = Path(__file__).resolve().parent / "seed_apps"
@@ -61,7 +59,6 @@ def production(store: Path) -> Iterator[None]:  # scaffolding
 
 @pytest.fixture
 def pipeline_captures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    pytest.importorskip("pandas", reason="the seed's data/pipeline.py imports pandas")
     monkeypatch.chdir(tmp_path)
     Path("customers.csv").write_text(CUSTOMERS_CSV)
     from data.pipeline import DataPipeline

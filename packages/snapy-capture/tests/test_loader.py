@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -20,6 +22,8 @@ from snapy_capture import (
     replay_arguments,
     search_locations,
 )
+from snapy_core import CaptureCorruptError, CaptureRecord, CaptureRef
+from snapy_storage_json import JSONStorage
 
 
 def make_functions(store: str = "caps"):
@@ -101,6 +105,51 @@ def test_index_newest_first_and_out_of_range(live: Path) -> None:
     assert loader.count(key) == 3
     with pytest.raises(CaptureNotFoundError, match=r"3 stored capture.*index 5 is out of range"):
         loader.load_by_index(key, 5)
+
+
+class CountingJSONStorage(JSONStorage):
+    """The JSON store, noting how many captures each listing returned and which it read."""
+
+    listed: ClassVar[list[int]] = []
+    read_paths: ClassVar[list[Path | None]] = []
+
+    def list(self, function_key: str, *, limit: int | None = None) -> list[CaptureRef]:
+        refs = super().list(function_key, limit=limit)
+        self.listed.append(len(refs))
+        return refs
+
+    def read(self, ref: CaptureRef) -> CaptureRecord:
+        self.read_paths.append(ref.path)
+        return super().read(ref)
+
+
+def test_load_by_index_lists_and_reads_only_what_it_needs(live: Path) -> None:
+    CountingJSONStorage.listed.clear()
+    CountingJSONStorage.read_paths.clear()
+
+    @capture_args(path="caps", retention="unlimited", backend=CountingJSONStorage)
+    def ship(parcel):
+        return parcel
+
+    for parcel in range(12):
+        ship(parcel)
+    key = ship.__snapy__.function_key
+    oldest = min((live / "caps").rglob("2*Z-*.json"))
+    oldest.write_text("{ not json")  # an older capture that cannot be read
+
+    assert load_capture(key, index=2) == ((9,), {})
+    assert CountingJSONStorage.listed == [3]  # not all twelve
+    assert len(CountingJSONStorage.read_paths) == 1
+    assert CaptureLoader().load(key, 0).args == (11,)
+    assert CountingJSONStorage.listed[-1] == 1
+
+    # from the oldest end every capture is listed; only the one asked for is read
+    assert CaptureLoader().load(key, -2).args == (1,)
+    assert CountingJSONStorage.listed[-1] == 12
+    with pytest.raises(CaptureCorruptError, match=re.escape(oldest.name)):
+        CaptureLoader().load(key, -1)
+    with pytest.raises(CaptureNotFoundError, match=r"12 stored capture.*index 12 is out"):
+        CaptureLoader().load(key, 12)
 
 
 def test_overrides_by_parameter_name_for_positional_and_keyword(live: Path) -> None:

@@ -232,3 +232,39 @@ def test_callbacks_check_threads_once_a_second_thread_runs(workload):
         thread.join()
         assert started._engine.check_threads
     assert started.get_events() == []
+
+
+def _arguments_seen(tracer: FunctionTracer) -> list[tuple[object, ...]]:
+    return [(e.event_type, e.qualname, e.args, e.return_value) for e in tracer.get_events()]
+
+
+def _standard_trace(workload, *, all_threads: bool, settrace: bool) -> list[tuple[object, ...]]:
+    config = TracerConfig(detail_level="standard", trace_all_threads=all_threads)
+    if settrace:
+        tracer = _settrace_tracer(WORKLOAD, config)
+    else:
+        tracer = FunctionTracer(WORKLOAD, config)
+        tracer.start()
+    try:
+        workload.everything()
+    finally:
+        tracer.stop()
+    return _arguments_seen(tracer)
+
+
+@pytest.mark.parametrize("settrace", [False, True], ids=["default engine", "settrace"])
+def test_arguments_are_the_same_slot_by_slot_or_in_one_record(workload, settrace, request):
+    """One thread appends a call's argument slots one by one; all-threads tracing appends
+    the record in one piece. Both keep the same values: closures, cells, classmethods,
+    generators, coroutines (their records also hold the task)."""
+    if settrace:
+        request.getfixturevalue("held_tool_ids")
+    one_by_one = _standard_trace(workload, all_threads=False, settrace=settrace)
+    in_one_piece = _standard_trace(workload, all_threads=True, settrace=settrace)
+    assert one_by_one == in_one_piece
+    calls = {
+        (qualname, tuple(args.items())) for kind, qualname, args, _ in one_by_one if kind == "call"
+    }
+    assert ("make_multiplier.<locals>.multiply", (("x", "4"),)) in calls
+    assert ("Account.deposit", (("self", "<Account>"), ("amount", "5"))) in calls
+    assert ("fetch", (("i", "1"),)) in calls

@@ -59,7 +59,8 @@ class ModelTrainer:
         return np.hstack([X, (X[:, :1] * X[:, 1:2])])
 
     def _train_with_hyperparameters(self, X, y, hyperparameters):
-        params = {"n_estimators": 10, "random_state": 0, **(hyperparameters or {})}
+        # a small, seeded, single-process forest: the same trees (and trace) on every run
+        params = {"n_estimators": 2, "random_state": 0, "n_jobs": 1, **(hyperparameters or {})}
         return RandomForestClassifier(**params).fit(X, y)
 
     def _evaluate_model(self, model, X, y):

@@ -665,7 +665,7 @@ class CaptureHandle:
                 timestamp=_utc_from_ns(timestamp),
                 args=values[:count] if kwargs else values,
                 kwargs=dict(zip(names[count:], values[count:], strict=True)) if kwargs else {},
-                arg_names=names[:count] if kwargs else names,
+                arg_names=names[:count] if kwargs else names,  # type: ignore[arg-type]
                 filtered=filtered.actions,
                 metadata=build_metadata(facts, minimal=self.minimal),
             )
@@ -844,7 +844,13 @@ def _make_wrapper(function: Callable[..., Any], handle: CaptureHandle) -> Callab
     handle_id = handle.id
 
     def enter() -> int | None:
-        """The call depth if this call is to be captured, else None."""
+        """The call depth if this call is to be captured (sampled in, capture on), else None.
+
+        Used by the coroutine and generator wrappers; the plain function wrapper below has
+        it inlined, as it runs on every call of the common case.
+        """
+        if rate < 1.0 and sample() >= rate:
+            return None
         if handle.generation != state.generation:
             handle.refresh()
         if not handle.active:
@@ -858,11 +864,11 @@ def _make_wrapper(function: Callable[..., Any], handle: CaptureHandle) -> Callab
         return len(stack)
 
     if inspect.isasyncgenfunction(function):
-        return _async_generator_wrapper(function, handle, enter, rate, sample)
+        return _async_generator_wrapper(function, handle, enter)
     if inspect.iscoroutinefunction(function):
-        return _coroutine_wrapper(function, handle, enter, rate, sample)
+        return _coroutine_wrapper(function, handle, enter)
     if inspect.isgeneratorfunction(function):
-        return _generator_wrapper(function, handle, enter, rate, sample)
+        return _generator_wrapper(function, handle, enter)
 
     begin = handle.begin
 
@@ -911,15 +917,11 @@ def _coroutine_wrapper(
     function: Callable[..., Any],
     handle: CaptureHandle,
     enter: Callable[[], int | None],
-    rate: float,
-    sample: Callable[[], float],
 ) -> Callable[..., Any]:
     active_calls = _active_calls
     handle_id = handle.id
 
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if rate < 1.0 and sample() >= rate:
-            return await function(*args, **kwargs)
         depth = enter()
         if depth is None:
             return await function(*args, **kwargs)
@@ -944,15 +946,11 @@ def _generator_wrapper(
     function: Callable[..., Any],
     handle: CaptureHandle,
     enter: Callable[[], int | None],
-    rate: float,
-    sample: Callable[[], float],
 ) -> Callable[..., Any]:
     # A generator's body starts at the first next(): the arguments are captured then, the
     # moment the original body would see them. Its calls are not counted as enclosing
     # other captured calls (a context variable cannot follow a suspended generator).
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if rate < 1.0 and sample() >= rate:
-            return (yield from function(*args, **kwargs))
         depth = enter()
         if depth is None:
             return (yield from function(*args, **kwargs))
@@ -978,15 +976,12 @@ def _async_generator_wrapper(
     function: Callable[..., Any],
     handle: CaptureHandle,
     enter: Callable[[], int | None],
-    rate: float,
-    sample: Callable[[], float],
 ) -> Callable[..., Any]:
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
         pending = None
-        if rate >= 1.0 or sample() < rate:
-            depth = enter()
-            if depth is not None:
-                pending = handle.begin(args, kwargs, depth)
+        depth = enter()
+        if depth is not None:
+            pending = handle.begin(args, kwargs, depth)
         inner = function(*args, **kwargs)
         to_send: Any = None
         to_throw: BaseException | None = None

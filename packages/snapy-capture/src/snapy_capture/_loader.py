@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import inspect
 import os
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -281,15 +282,23 @@ class CaptureLoader:
         )
         return CaptureNotFoundError("\n".join(lines))
 
-    def _refs(self, resolved: _Resolved) -> list[tuple[CaptureRef, _Source]]:
+    def _refs(
+        self, resolved: _Resolved, limit: int | None = None
+    ) -> list[tuple[CaptureRef, _Source]]:
+        """The captures of the function, newest first; with ``limit``, the newest ``limit``.
+
+        The newest ``limit`` of all sources are among the newest ``limit`` of each, so a
+        store that can stop listing early (``list(key, limit=...)``) is asked for no more.
+        """
         refs: dict[Any, tuple[CaptureRef, _Source]] = {}
         for source in resolved.sources:
-            for ref in source.storage.list(resolved.function_key):
+            for ref in _list(source.storage, resolved.function_key, limit):
                 identity = ref.path if ref.path is not None else (source.location.root, ref)
                 refs.setdefault(identity, (ref, source))
-        return sorted(
+        newest_first = sorted(
             refs.values(), key=lambda item: (item[0].timestamp, item[0].capture_id), reverse=True
         )
+        return newest_first if limit is None else newest_first[:limit]
 
     # -- loading ----------------------------------------------------------------------
 
@@ -310,12 +319,13 @@ class CaptureLoader:
 
     def load(self, function_name: Any, index: int = 0) -> CaptureRecord:
         """One capture as a record: ``index`` 0 is the newest, -1 the oldest."""
-        resolved = self._resolve(function_name)
-        refs = self._refs(resolved)
-        if not refs:
-            raise CaptureNotFoundError(f"no capture of {resolved.function_key!r} is stored")
         if isinstance(index, bool) or not isinstance(index, int):
             raise TypeError(f"index must be an int, got {type(index).__name__}")
+        resolved = self._resolve(function_name)
+        # counting from the newest: list no more than that many (fewer found means all)
+        refs = self._refs(resolved, index + 1 if index >= 0 else None)
+        if not refs:
+            raise CaptureNotFoundError(f"no capture of {resolved.function_key!r} is stored")
         if not -len(refs) <= index < len(refs):
             raise CaptureNotFoundError(
                 f"{resolved.function_key} has {len(refs)} stored capture(s): index 0 is the "
@@ -403,6 +413,24 @@ class CaptureLoader:
             if _matches(record, criteria):
                 return replay_arguments(record, overrides)
         raise CaptureNotFoundError(_no_match_message(records, criteria))
+
+
+def _list(storage: StorageBackend, function_key: str, limit: int | None) -> list[CaptureRef]:
+    """``storage.list``, stopping at ``limit`` where the storage can (``CaptureStorage``
+    and its subclasses can; a custom backend's ``list`` may not take ``limit``)."""
+    if limit is not None and _lists_with_limit(storage):
+        return storage.list(function_key, limit=limit)  # type: ignore[call-arg]
+    return storage.list(function_key)
+
+
+def _lists_with_limit(storage: StorageBackend) -> bool:
+    try:
+        parameters = inspect.signature(storage.list).parameters
+    except (TypeError, ValueError):
+        return False
+    return "limit" in parameters or any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()
+    )
 
 
 _RECORD_FIELDS = ("module", "qualname", "function_name", "function_key", "capture_id", "timestamp")

@@ -1479,13 +1479,22 @@ def build_redactor(
         plugin_filters = _registered_filters()
         if call is not None:
             hooks = _ignore_argument_hooks()
-    # a filter handed over again in extra_filters counts once, as the plugin's
-    from_plugins = {id(check) for _, check in plugin_filters}
-    extra = [check for check in extra_filters if id(check) not in from_plugins]
+    # a plugin's filter handed over again (custom_filter, custom_filters, extra_filters)
+    # is applied once: as the plugin's, or as the filter that replaces the default one
+    plugin_filters = [
+        (plugin, check)
+        for plugin, check in plugin_filters
+        if not _same_filter(check, argument_filter)
+    ]
+    extra = [
+        check
+        for check in (*config.custom_filters, *extra_filters)
+        if not any(_same_filter(check, mine) for _, mine in plugin_filters)
+    ]
     return Redactor(
         argument_filter=argument_filter,
         ignore_args=config.ignore_args,
-        extra_filters=(*config.custom_filters, *extra),
+        extra_filters=extra,
         max_capture_size=config.effective_max_capture_size,
         ignore_large_objects=config.ignore_large_objects,
         strict=strict,
@@ -1493,6 +1502,18 @@ def build_redactor(
         call=call,
         ignore_argument_hooks=hooks,
         max_depth=max_depth,
+    )
+
+
+def _same_filter(first: object, second: object) -> bool:
+    if first is second:
+        return True
+    # ``plugin.keep`` makes a new bound method each time: same function, same object
+    return (
+        isinstance(first, types.MethodType)
+        and isinstance(second, types.MethodType)
+        and first.__self__ is second.__self__
+        and first.__func__ is second.__func__
     )
 
 

@@ -74,7 +74,10 @@ class Recording:
 # and free variables are bound then), each kept as is when immutable and atomic, else as
 # its type: ``count, slot, slot, ...``. No repr, nothing mutable kept.
 _STANDARD_PRELUDE = "    vals = {frame}.f_locals.values()\n"
-_STANDARD_ITEMS = ["len(vals)", "*[v if type(v) in ATOMIC else type(v) for v in vals]"]
+_EACH = "each:"
+"""Item prefix: one slot per value of an iterable, kept as the standard level keeps it."""
+_STANDARD_ITEMS = ["len(vals)", f"{_EACH}vals"]
+_KEEP_STANDARD = "v if type(v) in ATOMIC else type(v)"
 _VERBOSE_PRELUDE = (
     "    loc = {frame}.f_locals\n"
     "    args = [keep_verbose(loc[n]) "
@@ -92,16 +95,26 @@ _VALUE = {
 def emit(items: list[str], *, atomic: bool, indent: str = "    ") -> list[str]:
     """Statements appending a record's slots to ``buf``.
 
-    ``items`` are expressions, one slot each, or ``*expression`` for several. With
-    ``atomic`` the record is one ``buf += (...)``, a single C call that a thread switch
-    cannot split (several threads write); otherwise ``app(...)`` / ``ext(...)`` calls,
-    which are cheaper.
+    ``items`` are expressions, one slot each, ``*expression`` for several, or
+    ``each:iterable`` for one slot per value kept at the standard level. With ``atomic``
+    the record is one ``buf += (...)``, a single C call that a thread switch cannot split
+    (several threads write); otherwise ``app(...)`` / ``ext(...)`` calls, which are
+    cheaper. ``each:`` is then a loop of ``app`` calls: measured cheaper, for the few
+    values of a call's arguments, than extending by a list comprehension (no list, no
+    comprehension frame on 3.10/3.11) on every supported Python.
     """
     if atomic:
-        return [f"{indent}buf += ({', '.join(items)},)"]
+        slots = [
+            f"*[{_KEEP_STANDARD} for v in {item[len(_EACH) :]}]" if item.startswith(_EACH) else item
+            for item in items
+        ]
+        return [f"{indent}buf += ({', '.join(slots)},)"]
     lines = []
     for item in items:
-        if item.startswith("*"):
+        if item.startswith(_EACH):
+            lines.append(f"{indent}for v in {item[len(_EACH) :]}:")
+            lines.append(f"{indent}    app({_KEEP_STANDARD})")
+        elif item.startswith("*"):
             lines.append(f"{indent}ext({item[1:]})")
         else:
             lines.append(f"{indent}app({item})")
