@@ -5,8 +5,7 @@ decorated as written, with the steps the seed does not show filled in). Scaffold
 marked ``# scaffolding``: the imports the seed's test file leaves out, the production
 capture made before the test (into a temporary store standing for the production one), and
 the helpers the test names without defining (``_analyze_data_transformations``,
-``_assess_training_stability``, ``_sanitize_ml_parameters``), and, on Python 3.10 only, the
-``snapshot`` fixture below (see ``_generated_names_as_python_3_11``).
+``_assess_training_stability``, ``_sanitize_ml_parameters``).
 
 The sample imports scikit-learn, numpy and joblib: the test environment installs them,
 pinned (``hatch.toml``, ``[envs.test]``), so the test runs on every Python and its committed
@@ -17,8 +16,6 @@ missing package is a failure, not a skip.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,7 +30,7 @@ from snapy_capture import (
     redirect_captures,
     remove_search_path,
 )
-from snapy_testing import FunctionTracer, Seconds
+from snapy_testing import FunctionTracer
 
 # scaffolding: the application class, imported by the fixture below
 ModelTrainer: Any = None
@@ -47,69 +44,6 @@ def production(store: Path) -> Iterator[None]:  # scaffolding
     with redirect_captures(store):
         yield
     flush()
-
-
-@pytest.fixture
-def snapshot(snapshot: Any) -> Any:  # scaffolding
-    if sys.version_info >= (3, 11):
-        return snapshot  # the seed's assertion, untouched
-    return snapshot.with_defaults(matcher=_generated_names_as_python_3_11())
-
-
-def _generated_names_as_python_3_11() -> Any:
-    """A syrupy matcher giving dataclass-generated methods their Python 3.11+ trace names.
-
-    scikit-learn's estimator tags are dataclasses, whose ``__init__`` is compiled from a
-    string inside ``dataclasses``' ``__create_fn__``. snapy-trace names a function by its
-    code object's ``co_qualname`` on 3.11+ (``sklearn.utils._tags.__create_fn__.<locals>.
-    __init__``), but 3.10 code objects have none, so there it takes the function's
-    ``__qualname__``, which ``dataclasses`` rewrote (``sklearn.utils._tags.TargetTags.
-    __init__``). Everything else in the trace is the same on every Python. The 3.10 names
-    are mapped to the 3.11+ ones here, found from the real dataclasses (no fixed list), and
-    the per-function metrics of names that become one are added up, as 3.11+ counts them.
-    """
-    renames: dict[str, str] = {}
-    for module in list(sys.modules.values()):
-        if not getattr(module, "__name__", "").startswith("sklearn."):
-            continue
-        for value in list(vars(module).values()):
-            if not (isinstance(value, type) and dataclasses.is_dataclass(value)):
-                continue
-            for function in vars(value).values():
-                code = getattr(function, "__code__", None)
-                if code is None or not code.co_filename.startswith("<"):
-                    continue  # written in a source file: the same name on every Python
-                owner = function.__globals__["__name__"]
-                renames[f"{owner}.{function.__qualname__}"] = (
-                    f"{owner}.__create_fn__.<locals>.{function.__name__}"
-                )
-    pattern = re.compile(
-        r"(?<![\w.])(" + "|".join(map(re.escape, sorted(renames, key=len, reverse=True))) + ")"
-    )
-
-    def rename(text: str) -> str:
-        return pattern.sub(lambda match: renames[match.group(1)], text) if renames else text
-
-    def matcher(*, data: Any, path: Any) -> Any:
-        if isinstance(data, str):
-            return rename(data)
-        if not (isinstance(data, dict) and any(isinstance(k, str) and k in renames for k in data)):
-            return data
-        merged: dict[Any, Any] = {}
-        for key, value in data.items():
-            name = rename(key) if isinstance(key, str) else key
-            merged[name] = _added(merged[name], value) if name in merged else value
-        return merged
-
-    return matcher
-
-
-def _added(first: Any, second: Any) -> Any:  # scaffolding: per-function counts and times
-    if isinstance(first, dict):
-        return {field: _added(value, second[field]) for field, value in first.items()}
-    if isinstance(first, Seconds):
-        return Seconds(first + second)
-    return first + second
 
 
 # -- 3. Machine Learning Model Training --------------------------------------------------------

@@ -537,3 +537,37 @@ def test_every_optional_slot_at_once(workload, everything_tree, detail_level):
             if not line.lstrip().startswith("locals:")
         ]
         assert "\n".join(lines) == everything_tree
+
+
+GENERATED_METHODS = """
+import dataclasses
+
+import attrs
+
+
+@dataclasses.dataclass
+class Point:
+    x: int
+    y: int
+
+
+@attrs.define
+class Box:
+    width: int
+
+
+def build():
+    return Point(1, 2) == Point(1, 2), Box(3)
+"""
+
+
+def test_generated_methods_are_named_after_their_class(tmp_path, monkeypatch):
+    """dataclass / attrs methods: the same names on every Python (co_qualname differs)."""
+    (tmp_path / "snapytrace_generated.py").write_text(GENERATED_METHODS)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("snapytrace_generated")
+    tracer = FunctionTracer(filter_modules=["snapytrace_generated"])
+    with tracer:
+        module.build()
+    calls = [event.qualname for event in tracer.get_events() if event.is_call_event()]
+    assert calls == ["build", "Point.__init__", "Point.__init__", "Point.__eq__", "Box.__init__"]

@@ -55,14 +55,25 @@ class CodeInfo:
 
 
 def _qualname(code: CodeType, catalog: CodeCatalog) -> str:
-    qualname = getattr(code, "co_qualname", None) or catalog.qualname_by_code.get(id(code))
-    if qualname is None:
-        qualname = _qualname_from_functions(code) or code.co_name
-    return _COMPREHENSION_PART.sub("", qualname)
+    qualname: str | None = getattr(code, "co_qualname", None)
+    if qualname is None or _generated(code):
+        # 3.10 code has no co_qualname. Code compiled from a string (the methods dataclasses
+        # and attrs generate) has a co_qualname of its generator's making
+        # (``__create_fn__.<locals>.__init__``, ``__init__``) on 3.11+: on every version
+        # such code is named after its function (``Order.__init__``), so traces agree.
+        qualname = (
+            catalog.qualname_by_code.get(id(code)) or _qualname_from_functions(code) or qualname
+        )
+    return _COMPREHENSION_PART.sub("", qualname or code.co_name)
+
+
+def _generated(code: CodeType) -> bool:
+    filename = code.co_filename
+    return filename.startswith("<") and not filename.startswith("<frozen")
 
 
 def _qualname_from_functions(code: CodeType) -> str | None:
-    # Python 3.10 only, once per code object the start-up walk did not see
+    # once per code object the start-up walk did not see (3.10, or generated code)
     for referrer in gc.get_referrers(code):
         if isinstance(referrer, FunctionType) and referrer.__code__ is code:
             return referrer.__qualname__
