@@ -15,6 +15,7 @@ import typing
 
 import attrs
 import orjson
+import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
@@ -22,6 +23,9 @@ from snapy_core import Omitted, Redacted, Unserializable, Untrusted
 from snapy_core.errors import RecordError
 from snapy_storage_json import JSONCodec
 from tests import strategies as shared_strategies
+
+# hypothesis reprs the recursive strategies (tens of kB) for its report, once per session
+pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
 
 HERE = __name__
 
