@@ -7,11 +7,9 @@ twice: once writing their syrupy snapshots, once checking them.
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import re
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,35 +19,14 @@ from snapy_capture import (
     CaptureConfig,
     CaptureLoader,
     Redacted,
-    _runtime,
     capture_args,
-    flush,
     redirect_captures,
     set_global_config,
 )
+from tests._seed_helpers import production
 
-
-@contextlib.contextmanager
-def production(store: Path) -> Iterator[None]:
-    """Calls inside are captured into ``store``, standing for the production store."""
-    with redirect_captures(store):
-        yield
-    flush()
-
-
-@pytest.fixture(autouse=True)
-def _forget_functions_decorated_in_tests() -> Iterator[None]:  # scaffolding: test isolation
-    """Functions decorated inside a test leave the registry loaders search after it."""
-    saved = {key: list(handles) for key, handles in _runtime._registry.items()}
-    yield
-    _runtime._registry.clear()
-    _runtime._registry.update(saved)
-
-
-@pytest.fixture
-def restore_global_config() -> Iterator[None]:
-    yield
-    set_global_config(None)
+# functions decorated inside a test leave the registry loaders search after it
+pytestmark = pytest.mark.usefixtures("forget_decorated_functions")
 
 
 # -- Integration Best Practices 1: security-first capture configuration -----------------------

@@ -12,7 +12,6 @@ the real stores: the pytest plugin redirects its own captures to a session store
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import pickle
 import re
@@ -30,17 +29,18 @@ from snapy_capture import (
     CaptureProfiler,
     CaptureStorage,
     Redacted,
-    _runtime,
     add_search_path,
     capture_args,
-    flush,
     load_capture,
     load_capture_dict,
-    redirect_captures,
     remove_search_path,
     set_global_config,
 )
 from snapy_core import DEFAULT_VALUE_RULES
+from tests._seed_helpers import production
+
+# functions decorated inside a test leave the registry loaders search after it
+pytestmark = pytest.mark.usefixtures("forget_decorated_functions")
 
 # -- scaffolding: the application code the samples call ----------------------------------
 
@@ -106,23 +106,6 @@ class UserService:  # scaffolding for the end-to-end sample
 
 
 user_service = UserService()
-
-
-@pytest.fixture(autouse=True)
-def _forget_functions_decorated_in_tests() -> Iterator[None]:  # scaffolding: test isolation
-    """Functions decorated inside a test leave the registry loaders search after it."""
-    saved = {key: list(handles) for key, handles in _runtime._registry.items()}
-    yield
-    _runtime._registry.clear()
-    _runtime._registry.update(saved)
-
-
-@contextlib.contextmanager
-def production(store: Path) -> Iterator[None]:
-    """Calls inside are captured into ``store``, standing for the production store."""
-    with redirect_captures(store):
-        yield
-    flush()
 
 
 @pytest.fixture(scope="module")
@@ -204,12 +187,6 @@ def test_multiple_scenarios(capture_index, snapshot, production_store):
 
 
 # -- production deployment -------------------------------------------------------------------
-
-
-@pytest.fixture
-def restore_global_config() -> Iterator[None]:
-    yield
-    set_global_config(None)
 
 
 def test_safe_production_configuration(

@@ -7,7 +7,6 @@ are captured into a temporary store that stands for the production one.
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,15 +20,16 @@ from snapy_capture import (
     CaptureStorage,
     CaptureWarning,
     Redacted,
-    _runtime,
     add_search_path,
     capture_args,
-    flush,
     load_capture,
-    redirect_captures,
     remove_search_path,
     set_global_config,
 )
+from tests._seed_helpers import production
+
+# functions decorated inside a test leave the registry loaders search after it
+pytestmark = pytest.mark.usefixtures("forget_decorated_functions")
 
 
 def process_data(user_id, data):  # scaffolding
@@ -39,28 +39,6 @@ def process_data(user_id, data):  # scaffolding
 class CustomJSONEncoder(json.JSONEncoder):  # scaffolding
     def default(self, o):
         return repr(o)
-
-
-@contextlib.contextmanager
-def production(store: Path) -> Iterator[None]:
-    with redirect_captures(store):
-        yield
-    flush()
-
-
-@pytest.fixture(autouse=True)
-def _forget_functions_decorated_in_tests() -> Iterator[None]:  # scaffolding: test isolation
-    """Functions decorated inside a test leave the registry loaders search after it."""
-    saved = {key: list(handles) for key, handles in _runtime._registry.items()}
-    yield
-    _runtime._registry.clear()
-    _runtime._registry.update(saved)
-
-
-@pytest.fixture
-def restore_global_config() -> Iterator[None]:
-    yield
-    set_global_config(None)
 
 
 # -- design patterns: decorator ------------------------------------------------------------

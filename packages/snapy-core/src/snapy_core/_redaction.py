@@ -1042,7 +1042,26 @@ _BIG = 10**12  # smaller integers cannot be card numbers
 
 
 def _scan_dict(scan: _Scan, value: Mapping[Any, Any], path: Path, depth: int) -> bool:
+    return _scan_items(scan, value, value.items(), path, _KEY, depth)
+
+
+def _scan_sequence(scan: _Scan, value: Iterable[Any], path: Path, depth: int) -> bool:
+    return _scan_items(scan, value, enumerate(value), path, _INDEX, depth)
+
+
+def _scan_items(
+    scan: _Scan,
+    container: Any,
+    items: Iterable[tuple[Any, Any]],
+    path: Path,
+    seg_kind: int,
+    depth: int,
+) -> bool:
+    """The items of a dict (``seg_kind`` ``_KEY``, whose keys are checked too) or of a
+    sequence (``_INDEX``). The common leaves are checked inline: this runs for every item
+    of every captured container."""
     dirty = False
+    keyed = seg_kind == _KEY
     counter = [0]
     keys = scan.keys
     key_info = scan.key_info
@@ -1051,29 +1070,30 @@ def _scan_dict(scan: _Scan, value: Mapping[Any, Any], path: Path, depth: int) ->
     text_reason = scan.text_reason
     check_ints = scan.check_ints
     flat = scan.flat if depth < scan.r.max_depth else None
-    for key, item in value.items():
-        if type(key) is str:
-            if not fast:
-                scan.spend(len(key) + 4)
-            info = keys.get(key) or key_info(key)
-            if info is not _CLEAN_NAME:
-                name_reason, key_reason = info
-                if key_reason is not None and scan.key(value, path, key, depth, counter):
-                    dirty = True
-                if name_reason is not None:
-                    scan.fix(value, key, scan.replace((path, _KEY, key), Redacted(name_reason)))
-                    dirty = True
-                    continue
-        elif scan.key(value, path, key, depth, counter):
-            dirty = True
+    for slot, item in items:
+        if keyed:
+            if type(slot) is str:
+                if not fast:
+                    scan.spend(len(slot) + 4)
+                info = keys.get(slot) or key_info(slot)
+                if info is not _CLEAN_NAME:
+                    name_reason, key_reason = info
+                    if key_reason is not None and scan.key(container, path, slot, depth, counter):
+                        dirty = True
+                    if name_reason is not None:
+                        placeholder = Redacted(name_reason)
+                        scan.fix(container, slot, scan.replace((path, _KEY, slot), placeholder))
+                        dirty = True
+                        continue
+            elif scan.key(container, path, slot, depth, counter):
+                dirty = True
         if fast:
             cls = type(item)
             if cls is str:
                 reason = text_reason(item)
                 if reason is not None:
-                    scan.fix(
-                        value, key, scan.replace((path, _KEY, key), Redacted(f"value {reason}"))
-                    )
+                    placeholder = Redacted(f"value {reason}")
+                    scan.fix(container, slot, scan.replace((path, seg_kind, slot), placeholder))
                     dirty = True
                 continue
             if cls is int:
@@ -1081,37 +1101,7 @@ def _scan_dict(scan: _Scan, value: Mapping[Any, Any], path: Path, depth: int) ->
                     continue
             elif cls in quiet or (flat is not None and (cls is dict or cls is list) and flat(item)):
                 continue
-        if scan.item(value, key, item, path, _KEY, key, depth):
-            dirty = True
-    return dirty
-
-
-def _scan_sequence(scan: _Scan, value: Iterable[Any], path: Path, depth: int) -> bool:
-    dirty = False
-    fast = scan.fast
-    quiet = scan.quiet
-    text_reason = scan.text_reason
-    check_ints = scan.check_ints
-    flat = scan.flat if depth < scan.r.max_depth else None
-    for index, item in enumerate(value):
-        if fast:
-            cls = type(item)
-            if cls is str:
-                reason = text_reason(item)
-                if reason is not None:
-                    scan.fix(
-                        value,
-                        index,
-                        scan.replace((path, _INDEX, index), Redacted(f"value {reason}")),
-                    )
-                    dirty = True
-                continue
-            if cls is int:
-                if not check_ints or -_BIG < item < _BIG:
-                    continue
-            elif cls in quiet or (flat is not None and (cls is dict or cls is list) and flat(item)):
-                continue
-        if scan.item(value, index, item, path, _INDEX, index, depth):
+        if scan.item(container, slot, item, path, seg_kind, slot, depth):
             dirty = True
     return dirty
 

@@ -414,18 +414,18 @@ def _d_complex(self: Decoder, payload: Any) -> Any:
 
 
 def _d_datetime(self: Decoder, payload: Any) -> Any:
-    text, zone, name, fold = _split_suffixes(_expect(payload, str, "$datetime"))
-    text, offset = _take_offset(text)
-    naive = dt.datetime.fromisoformat(text)
-    if naive.tzinfo is not None:
-        raise ValueError("malformed UTC offset")
-    return _apply_zone(_with_offset(naive, offset), zone, name, fold)
+    return _zoned(payload, "$datetime", dt.datetime.fromisoformat)
 
 
 def _d_time(self: Decoder, payload: Any) -> Any:
-    text, zone, name, fold = _split_suffixes(_expect(payload, str, "$time"))
+    return _zoned(payload, "$time", dt.time.fromisoformat)
+
+
+def _zoned(payload: Any, tag: str, parse: Callable[[str], Any]) -> Any:
+    """A ``$datetime`` or ``$time``: ISO text, then the offset and zone suffixes."""
+    text, zone, name, fold = _split_suffixes(_expect(payload, str, tag))
     text, offset = _take_offset(text)
-    naive = dt.time.fromisoformat(text)
+    naive = parse(text)
     if naive.tzinfo is not None:
         raise ValueError("malformed UTC offset")
     return _apply_zone(_with_offset(naive, offset), zone, name, fold)

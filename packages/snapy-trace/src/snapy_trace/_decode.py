@@ -106,6 +106,18 @@ class _Frame:
 HIDDEN = -2
 """``entry_index`` of a comprehension frame on the stack."""
 
+# the records without a marker get one while decoding (the engines' markers are positive)
+_CALL = -1
+_RETURN = -2
+_MARKED: dict[int, tuple[str, bool | None]] = {
+    # marker: (event type, True: a frame enters, False: it leaves, None: a line)
+    _raw.RESUME: ("resume", True),
+    _raw.THROW: ("resume", True),
+    _raw.YIELD: ("yield", False),
+    _raw.UNWIND: ("exception", False),
+    _raw.LINE: ("line", None),
+}
+
 
 class _Thread:
     __slots__ = ("hidden", "ident", "index", "info", "stack")
@@ -210,92 +222,60 @@ class Decoder:
         # the thread that started the tracer is thread 0
         main = self.thread(recording.thread)
         code_type = CodeType
+        marked = _MARKED
+        thread_start = _raw.THREAD_START
+        throw = _raw.THROW
+        unwind = _raw.UNWIND
+        entering: bool | None
         i = 0
         while i < end:
+            # the record's head; calls and returns, the most frequent, carry no marker
             head = buffer[i]
             kind = type(head)
-            if kind is code_type:  # a call
+            if kind is code_type:
+                marker = _CALL
+                event, entering = "call", True
                 code = head
                 t = buffer[i + 1]
                 i += 2
-                if threads:
-                    thread = self.thread(buffer[i])
-                    i += 1
-                else:
-                    thread = main
-                info = self.info(code)
-                args = None
-                if standard:
-                    # the values of f_locals at the call, in locals_order
-                    count = buffer[i]
-                    slots = buffer[i + 1 : i + 1 + count]
-                    i += 1 + count
-                    shown = dict(zip(info.locals_order, map(show, slots), strict=False))
-                    args = {name: shown[name] for name in info.argnames if name in shown}
-                elif values:
-                    count = len(info.argnames)
-                    args = {name: show(buffer[i + k]) for k, name in enumerate(info.argnames)}
-                    i += count
-                task = None
-                if info.is_async:
-                    task = buffer[i]
-                    i += 1
-                mem = None
-                if memory:
-                    mem = buffer[i]
-                    i += 1
-                self.enter(thread, code, info, "call", t - origin, args or {}, task, mem)
-                continue
-            if kind is float:  # a return (of the innermost open call of its thread)
+            elif kind is float:
+                marker = _RETURN  # of the innermost open call of its thread
+                event, entering = "return", False
+                code = None
                 t = -head
                 i += 1
-                if threads:
-                    thread = self.thread(buffer[i])
-                    i += 1
-                else:
-                    thread = main
-                value = None
-                if values:
-                    value = show(buffer[i])
-                    i += 1
-                local_values = None
-                if locals_:
-                    local_values = buffer[i]
-                    i += 1
-                mem = None
-                if memory:
-                    mem = buffer[i]
-                    i += 1
-                if thread.stack:
-                    code = thread.stack[-1].code
-                    self.leave(
-                        thread,
-                        code,
-                        self.info(code),
-                        "return",
-                        t - origin,
-                        value=value,
-                        local_values=local_values,
-                        memory=mem,
-                    )
-                # else: the return of a call that began before the tracer started
-                continue
-            marker = head
-            if marker == _raw.THREAD_START:
+            elif head == thread_start:
                 self.thread_started(buffer[i + 1])
                 i += 2
                 continue
-            code = buffer[i + 1]
-            t = buffer[i + 2]
-            i += 3
+            else:
+                marker = head
+                event, entering = marked[marker]
+                code = buffer[i + 1]
+                t = buffer[i + 2]
+                i += 3
             if threads:
                 thread = self.thread(buffer[i])
                 i += 1
             else:
                 thread = main
-            info = self.info(code)
-            if marker == _raw.RESUME or marker == _raw.THROW:
-                if marker == _raw.THROW:
+            if entering:  # call, resume, throw
+                info = self.info(code)
+                args = None
+                if marker == _CALL:
+                    if standard:
+                        # the values of f_locals at the call, in locals_order
+                        count = buffer[i]
+                        slots = buffer[i + 1 : i + 1 + count]
+                        i += 1 + count
+                        shown = dict(zip(info.locals_order, map(show, slots), strict=False))
+                        args = {name: shown[name] for name in info.argnames if name in shown}
+                    elif values:
+                        count = len(info.argnames)
+                        args = {name: show(buffer[i + k]) for k, name in enumerate(info.argnames)}
+                        i += count
+                    args = args or {}
+                elif marker == throw:
                     i += 2  # the thrown exception: a throw resumes like next()
                 task = None
                 if info.is_async:
@@ -305,10 +285,13 @@ class Decoder:
                 if memory:
                     mem = buffer[i]
                     i += 1
-                self.enter(thread, code, info, "resume", t - origin, None, task, mem)
-            elif marker == _raw.YIELD:
-                value = None
-                if values:
+                self.enter(thread, code, info, event, t - origin, args, task, mem)
+            elif entering is False:  # return, yield, unwind
+                value = exception = None
+                if marker == unwind:
+                    exception = (buffer[i], buffer[i + 1], buffer[i + 2])
+                    i += 3
+                elif values:
                     value = show(buffer[i])
                     i += 1
                 local_values = None
@@ -319,43 +302,25 @@ class Decoder:
                 if memory:
                     mem = buffer[i]
                     i += 1
+                if code is None:
+                    if not thread.stack:
+                        continue  # the return of a call that began before the tracer started
+                    code = thread.stack[-1].code
                 self.leave(
                     thread,
                     code,
-                    info,
-                    "yield",
+                    self.info(code),
+                    event,
                     t - origin,
                     value=value,
+                    exception=exception,
                     local_values=local_values,
                     memory=mem,
                 )
-            elif marker == _raw.UNWIND:
-                exc_type, exc_message, exc_id = buffer[i], buffer[i + 1], buffer[i + 2]
-                i += 3
-                local_values = None
-                if locals_:
-                    local_values = buffer[i]
-                    i += 1
-                mem = None
-                if memory:
-                    mem = buffer[i]
-                    i += 1
-                self.leave(
-                    thread,
-                    code,
-                    info,
-                    "exception",
-                    t - origin,
-                    exception=(exc_type, exc_message, exc_id),
-                    local_values=local_values,
-                    memory=mem,
-                )
-            elif marker == _raw.LINE:
+            else:  # a line
                 line = buffer[i]
                 i += 1
-                self.line(thread, code, info, t - origin, line)
-            else:  # pragma: no cover - a bug in an engine
-                raise AssertionError(f"unknown trace record marker {marker!r} at slot {i - 3}")
+                self.line(thread, code, self.info(code), t - origin, line)
 
     # -- emitting ---------------------------------------------------------------------------
 
