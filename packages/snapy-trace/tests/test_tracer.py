@@ -571,3 +571,26 @@ def test_generated_methods_are_named_after_their_class(tmp_path, monkeypatch):
         module.build()
     calls = [event.qualname for event in tracer.get_events() if event.is_call_event()]
     assert calls == ["build", "Point.__init__", "Point.__init__", "Point.__eq__", "Box.__init__"]
+
+
+TRACE_EVERYTHING = """
+from snapy_trace import FunctionTracer, TracerConfig
+
+def work(x):
+    return x + 1
+
+for max_events in (1000, None):
+    tracer = FunctionTracer(filter_modules=["*"], config=TracerConfig(max_events=max_events))
+    with tracer:
+        work(1)
+    print(sorted({event.function for event in tracer.get_events()}))
+"""
+
+
+def test_a_tracer_of_everything_records_nothing_of_its_own():
+    """Its helper thread starts, and it registers itself, before the hooks go on."""
+    done = subprocess.run(
+        [sys.executable, "-c", TRACE_EVERYTHING], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["['__main__.work']"] * 2

@@ -115,6 +115,7 @@ class MonitoringEngine:
         if threading_module is not None:
             self._bootstrap = threading_module.Thread._bootstrap.__code__
         me = recording.thread
+        watcher.pin()  # its thread starts before the hooks go on, not in the trace
         others = set(sys._current_frames()) - {me, watcher.ident}
         # while nothing else runs Python code, callbacks need not check the thread
         self.check_threads = bool(others) and not self.all_threads
@@ -134,6 +135,8 @@ class MonitoringEngine:
         except BaseException:
             self.stop()
             raise
+        finally:
+            watcher.unpin()
 
     def _install(self) -> None:
         assert self.tools is not None

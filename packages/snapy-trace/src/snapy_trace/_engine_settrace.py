@@ -126,8 +126,12 @@ class SettraceEngine:
             thread_started._snapy_trace = True  # type: ignore[attr-defined]
             self.thread_function = thread_started
             threading.settrace(thread_started)
-        sys.settrace(installed)
-        if recording.config.max_events is not None:
+        if recording.config.max_events is None:
+            sys.settrace(installed)
+            return
+        watcher.pin()  # its thread starts before the hook goes on, not in the trace
+        try:
+            sys.settrace(installed)
             watcher.watch(
                 id(self),
                 recording.buffer,
@@ -136,6 +140,8 @@ class SettraceEngine:
                 on_thread=None,
                 known_threads=set(),
             )
+        finally:
+            watcher.unpin()
 
     def stop(self) -> None:
         watcher.unwatch(id(self))

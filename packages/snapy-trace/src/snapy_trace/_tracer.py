@@ -119,15 +119,17 @@ class FunctionTracer:
             self._store = None
             self._current = recording
             self._engine = engine
+            self._recordings.append(recording)
+            _running.add(self)  # before the hooks go on: nothing of ours in the trace
             try:
                 engine.start()
             except BaseException:
+                _running.discard(self)
+                self._recordings.pop()
                 self._current = None
                 self._engine = None
                 raise
             self.engine = recording.engine
-            self._recordings.append(recording)
-            _running.add(self)
             return self
 
     def _make_engine(self, recording: Recording) -> Any:

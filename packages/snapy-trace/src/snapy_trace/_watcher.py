@@ -46,7 +46,30 @@ class Watcher:
         self._lock = threading.Lock()
         self._watches: dict[int, _Watch] = {}
         self._thread: threading.Thread | None = None
+        self._pins = 0
         self.ident: int | None = None
+
+    def pin(self) -> None:
+        """Start the thread now if needed, and keep it running until :meth:`unpin`.
+
+        A tracer pins it before its hooks go on: a thread started while they are on would
+        put ``threading``'s own calls, and the new thread's first steps, into the trace.
+        """
+        with self._lock:
+            self._pins += 1
+            self._ensure_thread()
+
+    def unpin(self) -> None:
+        with self._lock:
+            self._pins -= 1
+
+    def _ensure_thread(self) -> None:
+        if self._thread is None:
+            thread = threading.Thread(target=self._run, name="snapy-trace-watcher", daemon=True)
+            thread._snapy_trace_internal = True  # type: ignore[attr-defined]
+            self._thread = thread
+            thread.start()
+            self.ident = thread.ident
 
     def watch(
         self,
@@ -60,12 +83,7 @@ class Watcher:
     ) -> None:
         with self._lock:
             self._watches[key] = _Watch(buffer, limit, on_full, on_thread, known_threads)
-            if self._thread is None:
-                thread = threading.Thread(target=self._run, name="snapy-trace-watcher", daemon=True)
-                thread._snapy_trace_internal = True  # type: ignore[attr-defined]
-                self._thread = thread
-                thread.start()
-                self.ident = thread.ident
+            self._ensure_thread()
 
     def unwatch(self, key: int) -> None:
         with self._lock:
@@ -83,7 +101,7 @@ class Watcher:
             time.sleep(INTERVAL)
             with self._lock:
                 watches = list(self._watches.items())
-                if not watches:
+                if not watches and not self._pins:
                     self._thread = None
                     self.ident = None
                     return
