@@ -15,7 +15,6 @@ missing package is a failure, not a skip.
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,25 +24,17 @@ import pytest
 
 from snapy_capture import (
     add_search_path,
-    flush,
     load_capture,
-    redirect_captures,
     remove_search_path,
 )
 from snapy_testing import FunctionTracer
+from tests._seed_helpers import production
 
 # scaffolding: the application class, imported by the fixture below
 ModelTrainer: Any = None
 
 SEED_APPS = Path(__file__).resolve().parent / "seed_apps"
 sys.path.insert(0, str(SEED_APPS))
-
-
-@contextlib.contextmanager
-def production(store: Path) -> Iterator[None]:  # scaffolding
-    with redirect_captures(store):
-        yield
-    flush()
 
 
 # -- 3. Machine Learning Model Training --------------------------------------------------------

@@ -14,7 +14,6 @@ syrupy snapshot is checked; a missing pandas is a failure, not a skip.
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,12 +23,11 @@ import pytest
 
 from snapy_capture import (
     add_search_path,
-    flush,
     load_capture,
-    redirect_captures,
     remove_search_path,
 )
 from snapy_testing import FunctionTracer
+from tests._seed_helpers import production
 
 # scaffolding: the application class, imported by the fixture below (from the test's
 # working directory, which the decorator's relative capture path is resolved against)
@@ -45,13 +43,6 @@ c3,c@example.org,US,4
 c4,d@example.org,DE,2
 c5,e@example.org,JP,7
 """
-
-
-@contextlib.contextmanager
-def production(store: Path) -> Iterator[None]:  # scaffolding
-    with redirect_captures(store):
-        yield
-    flush()
 
 
 # -- 2. Data Processing Pipeline -------------------------------------------------------------
