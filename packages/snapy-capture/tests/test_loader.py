@@ -4,7 +4,7 @@ import datetime as dt
 import re
 import threading
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 
@@ -67,6 +67,31 @@ def test_ambiguous_bare_name_lists_candidates(live: Path) -> None:
     )
     assert has_capture("process_order")  # so that load_capture explains, not a fallback
     assert load_capture("OrderService.process_order") == (("c2", [2]), {})
+
+
+def test_an_ambiguous_name_of_many_functions_shows_ten_and_keeps_all(live: Path) -> None:
+    keys = []
+    for number in range(12):
+        handle = capture_args(path="caps")(make_handler(f"shop.service{number:02}"))
+        handle(number)
+        keys.append(handle.__snapy__.function_key)
+    with pytest.raises(CaptureNotFoundError) as info:
+        load_capture("handle")
+    message = str(info.value)
+    assert "matches captures of 12 functions" in message
+    assert "and 2 more (`snapy list handle` shows them all)" in message
+    assert all(key in message for key in sorted(keys)[:10])
+    assert not any(key in message for key in sorted(keys)[10:])
+    assert sorted(info.value.candidates) == sorted(keys)
+    assert load_capture(keys[11]) == ((11,), {})
+
+
+def make_handler(module: str) -> Any:
+    def handle(request):
+        return request
+
+    handle.__module__ = module
+    return handle
 
 
 def test_miss_says_where_it_looked_and_near_names(live: Path) -> None:

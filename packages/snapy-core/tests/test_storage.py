@@ -458,6 +458,21 @@ def test_find_functions_by_bare_name_qualname_or_full_key(tmp_path: Path) -> Non
     assert storage.find_functions(KEY) == [KEY]
     assert storage.find_functions("order") == []
     assert storage.function_keys() == ["billing.process_order", KEY, "x.reprocess_order"]
+    assert storage.function_keys(matching=lambda key: key.startswith("x.")) == ["x.reprocess_order"]
+
+
+def test_function_keys_skip_directories_of_other_backends_only(tmp_path: Path) -> None:
+    storage = JSONStore(tmp_path)
+    ref = storage.write(make_record(1))
+    directory = ref.path.parent
+    other = directory / ref.path.name.replace(".json", ".pickle")
+    other.write_bytes(b"another backend's capture")
+    ref.path.unlink()
+    assert storage.function_keys() == []  # a .pickle file is no JSON capture
+    (directory / "notes.json").write_text("{}")  # a .json file, but no capture name
+    assert storage.function_keys() == []
+    storage.write(make_record(2))
+    assert storage.function_keys() == [KEY]
 
 
 # -- retention ---------------------------------------------------------------------------

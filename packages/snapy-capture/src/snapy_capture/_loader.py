@@ -112,6 +112,10 @@ class _Resolved:
     sources: tuple[_Source, ...]
 
 
+_CANDIDATES_SHOWN = 10
+"""How many functions an ambiguous name's error lists (``error.candidates`` has them all)."""
+
+
 def _storages_for(location: SearchLocation) -> list[StorageBackend]:
     storages: list[StorageBackend] = []
     seen: set[str] = set()
@@ -180,15 +184,27 @@ class CaptureLoader:
     def locations(self) -> list[SearchLocation]:
         return search_locations(self.path)
 
-    def _keys_in(self, location: SearchLocation) -> list[tuple[str, StorageBackend]]:
-        """``(function key, storage)`` of every function stored there."""
+    def _keys_in(
+        self, location: SearchLocation, matching: Callable[[str], bool] | None = None
+    ) -> list[tuple[str, StorageBackend]]:
+        """``(function key, storage)`` of every function stored there (that ``matching``)."""
         found: list[tuple[str, StorageBackend]] = []
         for storage in _storages_for(location):
+            # CaptureStorage.function_keys() lists only the directories of matching keys and
+            # neither counts nor sizes their captures (functions() stats every file of the
+            # store: most of a second per load_capture on a store of 100,000)
+            function_keys = getattr(storage, "function_keys", None)
             try:
-                summaries = storage.functions()
+                if callable(function_keys):
+                    found.extend((key, storage) for key in function_keys(matching=matching))
+                else:
+                    found.extend(
+                        (summary.function_key, storage)
+                        for summary in storage.functions()
+                        if summary.count and (matching is None or matching(summary.function_key))
+                    )
             except Exception:
                 continue
-            found.extend((summary.function_key, storage) for summary in summaries if summary.count)
         return found
 
     def functions(self) -> list[str]:
@@ -203,23 +219,30 @@ class CaptureLoader:
         wanted, exact = self._wanted(name)
         locations = self.locations()
         tried: list[SearchLocation] = []
-        everything: list[str] = []
+        suffix = "." + wanted
+
+        def matching(key: str) -> bool:
+            return key == wanted or (not exact and key.endswith(suffix))
+
         for fallback in (False, True):
             matches: dict[str, list[_Source]] = {}
             for location in (loc for loc in locations if loc.fallback is fallback):
                 tried.append(location)
-                for key, storage in self._keys_in(location):
-                    everything.append(key)
-                    if key == wanted or (not exact and key.endswith("." + wanted)):
-                        matches.setdefault(key, []).append(_Source(location, storage))
+                for key, storage in self._keys_in(location, matching):
+                    matches.setdefault(key, []).append(_Source(location, storage))
             if len(matches) > 1 and wanted in matches:
                 matches = {wanted: matches[wanted]}
             if len(matches) > 1:
                 candidates = sorted(matches)
+                shown = ", ".join(candidates[:_CANDIDATES_SHOWN])
+                if len(candidates) > _CANDIDATES_SHOWN:
+                    shown += (
+                        f" and {len(candidates) - _CANDIDATES_SHOWN} more "
+                        f"(`snapy list {wanted}` shows them all)"
+                    )
                 error = CaptureNotFoundError(
-                    f"{wanted!r} matches captures of {len(candidates)} functions: "
-                    + ", ".join(candidates)
-                    + ". Pass the qualname or module.qualname to choose one, e.g. "
+                    f"{wanted!r} matches captures of {len(candidates)} functions: {shown}. "
+                    "Pass the qualname or module.qualname to choose one, e.g. "
                     f"load_capture({candidates[0]!r})."
                 )
                 error.candidates = candidates  # type: ignore[attr-defined]
@@ -227,6 +250,8 @@ class CaptureLoader:
             if matches:
                 ((key, sources),) = matches.items()
                 return _Resolved(key, tuple(sources))
+        # a miss: every stored name, for the near names the message suggests
+        everything = [key for location in tried for key, _ in self._keys_in(location)]
         raise self._not_found(wanted, tried, everything)
 
     @staticmethod

@@ -849,15 +849,27 @@ class CaptureStorage:
             )
         return sorted(summaries, key=lambda summary: summary.function_key)
 
-    def function_keys(self) -> builtins.list[str]:
-        """The key of every function with at least one capture of this backend, sorted."""
+    def function_keys(self, *, matching: Callable[[str], bool] | None = None) -> builtins.list[str]:
+        """The key of every function with at least one capture of this backend, sorted.
+
+        ``matching`` selects keys before their directories are listed (a loader looking
+        for one name lists one directory, not the whole store).
+        """
         keys = []
+        suffix = self._suffix
         for directory, key, _module in self._function_directories():
+            if matching is not None and not matching(key):
+                continue
             try:
-                if any(looks_like_capture(name, self._suffix) for name in os.listdir(directory)):
-                    keys.append(key)
+                names = os.listdir(directory)
             except OSError:
                 continue
+            # where another backend's files are all there is (the usual case for all but
+            # one backend), one search of the joined names rules the directory out
+            if suffix + "\n" not in "\n".join(names) + "\n":
+                continue
+            if any(looks_like_capture(name, suffix) for name in names):
+                keys.append(key)
         return sorted(keys)
 
     def find_functions(self, name: str) -> builtins.list[str]:
