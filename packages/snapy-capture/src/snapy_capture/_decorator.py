@@ -404,9 +404,9 @@ class CaptureHandle:
         self._warn(
             "failure",
             f"snapy could not capture a call of {self.function_key} ({stage}): "
-            f"{type(error).__name__}: {error}. The call itself ran unchanged. Later failures "
-            f"of this function are counted in {self.qualname}.__snapy__.stats and not "
-            f"warned again (set SNAP_CAPTURE_DEBUG=1 to see every one).{detail}",
+            f"{type(error).__name__}: {str(error).rstrip('.')}. The call itself ran unchanged. "
+            f"Later failures of this function are counted in {self.qualname}.__snapy__.stats "
+            f"and not warned again (set SNAP_CAPTURE_DEBUG=1 to see every one).{detail}",
         )
 
     # -- building and storing records -------------------------------------------------
