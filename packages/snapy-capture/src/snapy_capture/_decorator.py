@@ -296,6 +296,18 @@ class CaptureHandle:
         )
         return names, var
 
+    def _call_arguments(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[int, tuple[str, ...], Sequence[Any]]:
+        """``(positional count, names, values)`` of a call, ``self``/``cls`` left out."""
+        if self.skip_first:
+            args = args[1:]
+        count = len(args)
+        names = self._names_by_count.get(count) or self._arg_names(count)
+        if kwargs:
+            return count, names + tuple(kwargs), (*args, *kwargs.values())
+        return count, names, args
+
     def _arg_names(self, count: int) -> tuple[str, ...]:
         names = self._names_by_count.get(count)
         if names is None:
@@ -583,16 +595,9 @@ class CaptureHandle:
             self._dropped(profilers)  # before copying anything: overload stays cheap
             return None
         try:
-            if self.skip_first:
-                args = args[1:]
-            pending = _Pending(
-                time.time_ns(),  # a datetime only when the record is built
-                call_facts(depth),
-                len(args),
-                self._arg_names(len(args)) + tuple(kwargs),
-                profilers,
-            )
-            values = (*args, *kwargs.values())
+            timestamp = time.time_ns()  # a datetime only when the record is built
+            count, names, values = self._call_arguments(args, kwargs)
+            pending = _Pending(timestamp, call_facts(depth), count, names, profilers)
             if self.lazy:
                 pending.values = values
             elif self.async_storage:
@@ -647,14 +652,7 @@ class CaptureHandle:
         try:
             timestamp = time.time_ns()
             facts = call_facts(depth)
-            if self.skip_first:
-                args = args[1:]
-            count = len(args)
-            names = self._names_by_count.get(count) or self._arg_names(count)
-            values: Sequence[Any] = args
-            if kwargs:
-                names += tuple(kwargs)
-                values = (*args, *kwargs.values())
+            count, names, values = self._call_arguments(args, kwargs)
             stage = "filtering the arguments"
             filtered = self._redactor.apply(list(zip(names, values, strict=True)))
             values = filtered.values
@@ -691,14 +689,7 @@ class CaptureHandle:
         try:
             timestamp = time.time_ns()
             facts = call_facts(depth)
-            if self.skip_first:
-                args = args[1:]
-            count = len(args)
-            names = self._names_by_count.get(count) or self._arg_names(count)
-            values: Sequence[Any] = args
-            if kwargs:
-                names += tuple(kwargs)
-                values = (*args, *kwargs.values())
+            count, names, values = self._call_arguments(args, kwargs)
             not_copied: Sequence[str] = ()
             if not _IMMUTABLE_TYPES.issuperset(map(type, values)):  # else nothing to copy
                 stage = "copying the arguments"
