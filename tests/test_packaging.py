@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import email.parser
 import subprocess
-import sys
 import venv
 import zipfile
 from pathlib import Path
 
 import pytest
+
+from tests._pip import pip_local
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = {
@@ -26,23 +27,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("wheels")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--disable-pip-version-check",
-            "--wheel-dir",
-            str(out),
-            *(str(ROOT / "packages" / name) for name in PACKAGES),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    pip_local("wheel", "--wheel-dir", out, *(ROOT / "packages" / name for name in PACKAGES))
     built = {}
     for name in PACKAGES:
         matches = list(out.glob(f"{name.replace('-', '_')}-*.whl"))

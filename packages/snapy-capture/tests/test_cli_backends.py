@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests._pip import pip_local
+
 SNAPY = Path(sys.executable).parent / ("snapy.exe" if os.name == "nt" else "snapy")
 
 pytestmark = pytest.mark.slow  # a pip install and a dozen real processes
@@ -74,23 +76,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (source / "pyproject.toml").write_text(PLUGIN_PYPROJECT)
     (source / "snapy_text_backend" / "__init__.py").write_text(PLUGIN_MODULE)
     target = tmp_path_factory.mktemp("plugin-site")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--disable-pip-version-check",
-            "--target",
-            str(target),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    pip_local("install", "--target", target, source)
     return target
 
 

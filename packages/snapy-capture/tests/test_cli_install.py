@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import textwrap
 import venv
 from pathlib import Path
 
 import pytest
+
+from tests._pip import pip_local
 
 pytestmark = pytest.mark.slow
 
@@ -56,23 +57,7 @@ CHROME_TRACE = {
 def fresh(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A virtual environment with only the three wheels (and their dependencies)."""
     wheels = tmp_path_factory.mktemp("wheels")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--disable-pip-version-check",
-            "--wheel-dir",
-            str(wheels),
-            *(str(ROOT / "packages" / name) for name in PACKAGES),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    pip_local("wheel", "--wheel-dir", wheels, *(ROOT / "packages" / name for name in PACKAGES))
     environment = tmp_path_factory.mktemp("fresh") / "venv"
     venv.EnvBuilder(with_pip=True).create(environment)
     python = environment / "bin" / "python"

@@ -18,6 +18,7 @@ import pytest
 
 import snapy_core
 from snapy_core import hookimpl
+from tests._pip import pip_local
 
 PLUGIN_DISTS = Path(__file__).parent / "plugin_dists"
 
@@ -26,25 +27,14 @@ PLUGIN_DISTS = Path(__file__).parent / "plugin_dists"
 def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A directory with the three test plugin distributions pip-installed into it."""
     target = tmp_path_factory.mktemp("plugin-site")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--disable-pip-version-check",
-            "--target",
-            str(target),
-            *(
-                str(PLUGIN_DISTS / name)
-                for name in ("snapy-test-filter", "snapy-broken-import", "snapy-broken-hook")
-            ),
-        ],
-        check=True,
-        capture_output=True,
+    pip_local(
+        "install",
+        "--target",
+        target,
+        *(
+            PLUGIN_DISTS / name
+            for name in ("snapy-test-filter", "snapy-broken-import", "snapy-broken-hook")
+        ),
     )
     assert list(target.glob("snapy_test_filter-1.0.0.dist-info")), list(target.iterdir())
     return target

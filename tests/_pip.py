@@ -1,0 +1,35 @@
+"""pip of the test interpreter, for the tests that build or install real distributions."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+
+def pip_local(command: str, *arguments: str | Path) -> None:
+    """``pip <command>`` of local sources: no dependencies, no build isolation.
+
+    The build backend (hatchling) is in the test environment, so nothing is downloaded. A
+    failure shows pip's own output, not only its exit status.
+    """
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            command,
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--disable-pip-version-check",
+            *map(str, arguments),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise AssertionError(
+            f"pip {command} failed (exit {done.returncode}):\n{done.stdout}{done.stderr}"
+        )
