@@ -61,9 +61,13 @@ def _qualname(code: CodeType, catalog: CodeCatalog) -> str:
         # and attrs generate) has a co_qualname of its generator's making
         # (``__create_fn__.<locals>.__init__``, ``__init__``) on 3.11+: on every version
         # such code is named after its function (``Order.__init__``), so traces agree.
-        qualname = (
-            catalog.qualname_by_code.get(id(code)) or _qualname_from_functions(code) or qualname
-        )
+        learned = catalog.qualname_by_code.get(id(code))
+        if learned is None:
+            learned = _qualname_from_functions(code)
+            module = catalog.module_of(code)
+            if learned is not None and module is not None:
+                catalog.learn(code, module, learned)  # the heap is searched once per tracer
+        qualname = learned or qualname
     return _COMPREHENSION_PART.sub("", qualname or code.co_name)
 
 
