@@ -196,6 +196,14 @@ def setprofile_recorder(
     return start, stop
 
 
+def recorder() -> str:
+    """Which recorder snapy's tracers use here (``SNAPY_TRACE_RECORDER`` chooses)."""
+    tracer = FunctionTracer(["bench_app"], TracerConfig(detail_level="minimal"))
+    with tracer:
+        pass
+    return tracer.recorder
+
+
 def cprofile() -> tuple[Callable[[], object], Callable[[object], None]]:
     def start() -> object:
         profiler = cProfile.Profile()
@@ -228,6 +236,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=3_900_000, help="calls per run")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="run only the variants whose name contains TEXT (cProfile always runs)",
+    )
     options = parser.parse_args(argv)
     app = load_workload()
     steps = options.calls // 10
@@ -294,6 +309,12 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         pass
 
+    if options.only:
+        variants = [
+            variant
+            for variant in variants
+            if variant.name == "cProfile" or any(text in variant.name for text in options.only)
+        ]
     baseline = float("inf")
     gc.collect()
     for _ in range(options.rounds):
@@ -314,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Python {sys.version.split()[0]}, {steps * 10:,} calls, best of {options.rounds} "
         f"interleaved rounds (thread CPU time)"
     )
-    print(f"untraced: {baseline:.3f} s")
+    print(f"untraced: {baseline:.3f} s; snapy records with its {recorder()} recorder")
     cprofile_ratio = variants[0].best / baseline
     print(f"{'variant':<46} {'seconds':>8} {'ratio':>7} {'vs cProfile':>12}  target")
     for variant in variants:

@@ -33,7 +33,14 @@ from typing import Any
 
 from . import _raw
 from ._discovery import discover
-from ._recording import Recording, Snippets, compile_functions, namespace
+from ._recording import (
+    Recording,
+    Snippets,
+    c_recorder,
+    compile_functions,
+    namespace,
+    use_c_recorder,
+)
 from ._watcher import internal, watcher
 
 # Any: typed for Python 3.10, where sys.monitoring does not exist
@@ -79,6 +86,7 @@ class MonitoringEngine:
         self._droppers: dict[str, Any] = {}
         self._bootstrap: CodeType | None = None
         self._lock = threading.RLock()
+        self.use_c = use_c_recorder(recording)
         self.local_events = (
             _EVENTS.PY_START | _EVENTS.PY_RESUME | _EVENTS.PY_RETURN | _EVENTS.PY_YIELD
         )
@@ -187,6 +195,13 @@ class MonitoringEngine:
             if functions is None:
                 source = self._source(check_threads, tasks)
                 functions = compile_functions(source, self._names())
+                if self.use_c:
+                    # the C recorder writes the same records; exceptions and lines stay
+                    # in the generated Python functions
+                    recorder = c_recorder(
+                        self.recording, check_threads=check_threads, tasks=tasks
+                    )
+                    functions.update({name: getattr(recorder, name) for name in _C_CALLBACKS})
                 self._variants[(check_threads, tasks)] = functions
                 self.source = source
             if self.recording.overflowed or self.tools is None:
@@ -400,6 +415,8 @@ _CALLBACKS = (
     ("PY_THROW", "on_throw"),
     ("LINE", "on_line"),
 )
+
+_C_CALLBACKS = ("on_start", "enter_found", "on_resume", "on_return", "on_yield")
 
 _DROPPERS = """
 def on_start(code, offset):

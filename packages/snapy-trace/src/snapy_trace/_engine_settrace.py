@@ -31,7 +31,14 @@ from typing import Any
 
 from . import _raw
 from ._discovery import discover
-from ._recording import Recording, Snippets, compile_functions, namespace
+from ._recording import (
+    Recording,
+    Snippets,
+    c_recorder,
+    compile_functions,
+    namespace,
+    use_c_recorder,
+)
 from ._watcher import internal, watcher
 
 _OP = dis.opmap
@@ -96,7 +103,7 @@ class SettraceEngine:
             installed = functions["on_call"]
         else:
             installed = chain(previous, functions["on_call"], recording.config.enable_line_tracing)
-            if not getattr(previous, "_snapy_trace", False):
+            if not is_ours(previous):
                 self.foreign = describe(previous)
         self.installed = installed
         recording.engine = self.name + (f", chained to {self.foreign}" if self.foreign else "")
@@ -154,7 +161,7 @@ class SettraceEngine:
         current = sys.gettrace()
         if current is self.installed:
             sys.settrace(self.previous)
-        elif current is not None and not getattr(current, "_snapy_trace", False):
+        elif current is not None and not is_ours(current):
             self.recording.notes.append(
                 f"sys.settrace was replaced during tracing by {describe(current)}; "
                 "calls after that are missing from the trace"
@@ -240,6 +247,22 @@ class SettraceEngine:
         self.source = source
         functions = compile_functions(source, names)
         functions["on_call"]._snapy_trace = True
+        if use_c_recorder(recording):
+            # plain calls of kept files are recorded in C; first calls of a file,
+            # generators, coroutines and exceptions go to the Python functions
+            recorder = c_recorder(
+                recording,
+                check_threads=False,  # settrace is per thread
+                tasks=False,  # only plain functions are recorded in C
+                kept=self.kept,
+                rejected=self.rejected,
+                classify=self.classify,
+                enter=functions["enter"],
+                local=functions["local"],
+                exit_slow=functions["exit_slow"],
+                pending=self.pending,
+            )
+            functions["on_call"] = recorder.trace_call
         self._functions = functions
 
 
@@ -393,6 +416,14 @@ def _pair(theirs: Any, ours: Any, lines: bool) -> Any:
         return both if (theirs is not None or ours is not None) else None
 
     return both
+
+
+def is_ours(function: Any) -> bool:
+    """Is ``function`` a trace function of snapy's (Python or C)?"""
+    if getattr(function, "_snapy_trace", False):
+        return True
+    owner = getattr(function, "__self__", None)
+    return owner is not None and type(owner).__module__ == "snapy_trace._speedups"
 
 
 def describe(function: Any) -> str:

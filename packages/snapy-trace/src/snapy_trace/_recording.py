@@ -8,9 +8,12 @@ arguments has no branch about arguments.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
+import time
 import tracemalloc
+import warnings
 from _thread import get_ident
 from collections.abc import Callable
 from time import perf_counter
@@ -21,6 +24,14 @@ from ._config import TracerConfig
 from ._discovery import CodeCatalog
 from ._filters import ModuleFilter
 from ._values import ATOMIC_TYPES, describe_exception, keep_verbose
+
+try:
+    from . import _speedups
+except ImportError:  # not built (no compiler, or SNAPY_TRACE_BUILD_EXTENSION=0)
+    _speedups = None  # type: ignore[assignment]
+
+RECORDER_VARIABLE = "SNAPY_TRACE_RECORDER"
+_RECORDER_CHOICES = ("auto", "c", "python")
 
 # minimum slots of any record: an estimate for turning max_events into a slot budget
 _SLOTS_PER_EVENT = 3
@@ -56,6 +67,8 @@ class Recording:
         self.notes: list[str] = []
         self.engine = ""
         self.skipped_frames: set[Any] = set()
+        self.recorder = "Python"
+        """Which recorder writes the hot-path records: ``"C"`` or ``"Python"``."""
         if config.max_events is None:
             self.slot_limit = sys.maxsize
         else:
@@ -190,6 +203,92 @@ class Snippets:
         return emit(items, atomic=self.atomic, indent=indent)
 
 
+def recorder_choice() -> str:
+    """``SNAPY_TRACE_RECORDER``: ``auto`` (C when built and able), ``c`` or ``python``."""
+    value = os.environ.get(RECORDER_VARIABLE, "").strip().lower() or "auto"
+    if value in _RECORDER_CHOICES:
+        return value
+    from snapy_core.errors import TraceWarning
+
+    warnings.warn(
+        f"{RECORDER_VARIABLE}={value!r} is not one of {', '.join(_RECORDER_CHOICES)}; "
+        "using auto (the C recorder when it is built and records this configuration)",
+        TraceWarning,
+        stacklevel=2,
+    )
+    return "auto"
+
+
+def c_unsupported(recording: Recording) -> str | None:
+    """Why the C recorder cannot write this recording's records, or None when it can."""
+    if _speedups is None:
+        return "snapy_trace._speedups is not built"
+    config = recording.config
+    layout = recording.layout
+    if layout.detail not in ("minimal", "standard"):
+        return f"detail level {layout.detail!r}"
+    for name, on in (
+        ("memory_tracking", layout.memory),
+        ("capture_locals", layout.locals),
+        ("enable_line_tracing", config.enable_line_tracing),
+        ("a should_trace_call override", recording.should_trace_call is not None),
+    ):
+        if on:
+            return name
+    return None
+
+
+def use_c_recorder(recording: Recording) -> bool:
+    """Should the engines record through :mod:`snapy_trace._speedups`?
+
+    ``auto`` and ``c`` use it for every configuration it records (others stay in
+    Python); ``c`` makes a missing build an error instead of a quiet fallback, so that a
+    test run knows which recorder it measured.
+    """
+    choice = recorder_choice()
+    if choice == "python":
+        return False
+    if _speedups is None and choice == "c":
+        from snapy_core.errors import TraceError
+
+        raise TraceError(
+            f"{RECORDER_VARIABLE}=c, but snapy_trace._speedups is not built. Reinstall "
+            "snapy-trace where a C compiler and the Python headers are available (see "
+            f"SNAPY_TRACE_BUILD_EXTENSION in its README), or unset {RECORDER_VARIABLE}."
+        )
+    return c_unsupported(recording) is None
+
+
+_C_CLOCK = time.get_clock_info("perf_counter").implementation == "clock_gettime(CLOCK_MONOTONIC)"
+
+
+def c_recorder(
+    recording: Recording, *, check_threads: bool, tasks: bool, **settrace: Any
+) -> Any:
+    """A :class:`snapy_trace._speedups.Recorder` writing ``recording``'s records.
+
+    ``settrace`` holds what the ``sys.settrace`` functions hand over to Python (kept,
+    rejected, classify, enter, local, exit_slow, pending).
+    """
+    assert _speedups is not None
+    recording.recorder = "C"
+    return _speedups.Recorder(
+        buffer=recording.buffer,
+        atomic=ATOMIC_TYPES,
+        current_task=_raw.current_task,
+        perf_counter=perf_counter,
+        thread=recording.thread,
+        check_thread=check_threads,
+        with_thread=recording.layout.threads,
+        detail=recording.layout.detail,
+        tasks=tasks,
+        c_clock=_C_CLOCK,
+        resume=_raw.RESUME,
+        yield_=_raw.YIELD,
+        **settrace,
+    )
+
+
 def compile_functions(source: str, names: dict[str, Any]) -> dict[str, Any]:
     """Compile generated ``def``s as closures over ``names``.
 
@@ -220,4 +319,16 @@ def compile_functions(source: str, names: dict[str, Any]) -> dict[str, Any]:
 _DEF = re.compile(r"def (\w+)\(")
 
 
-__all__ = ["Recording", "Snippets", "compile_functions", "emit", "locals_of", "namespace"]
+__all__ = [
+    "RECORDER_VARIABLE",
+    "Recording",
+    "Snippets",
+    "c_recorder",
+    "c_unsupported",
+    "compile_functions",
+    "emit",
+    "locals_of",
+    "namespace",
+    "recorder_choice",
+    "use_c_recorder",
+]

@@ -75,6 +75,9 @@ class FunctionTracer:
         self._lock = threading.RLock()
         self.engine = ""
         """Which hook recorded the last period (``sys.monitoring ...`` or ``sys.settrace``)."""
+        self.recorder = ""
+        """Which recorder wrote its records: ``"C"`` (:mod:`snapy_trace._speedups`) or
+        ``"Python"`` (``SNAPY_TRACE_RECORDER`` chooses; see the README)."""
 
     # -- the override point ----------------------------------------------------------------
 
@@ -130,6 +133,7 @@ class FunctionTracer:
                 self._engine = None
                 raise
             self.engine = recording.engine
+            self.recorder = recording.recorder
             return self
 
     def _make_engine(self, recording: Recording) -> Any:
