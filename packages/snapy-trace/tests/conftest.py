@@ -9,6 +9,38 @@ import pytest
 
 SAMPLES = Path(__file__).parent / "samples"
 
+try:
+    from snapy_trace import _speedups  # noqa: F401
+
+    C_RECORDER_BUILT = True
+except ImportError:
+    C_RECORDER_BUILT = False
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "own_recorders: the test chooses its recorders itself (runs once)"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("own_recorders") is None:
+        metafunc.parametrize(
+            "recorder", ["c", "python"], ids=["C recorder", "Python recorder"], indirect=True
+        )
+
+
+@pytest.fixture(autouse=True)
+def recorder(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test of this package runs with each recorder: both must write the same
+    records (``SNAPY_TRACE_RECORDER``; pytester runs inherit it). Tests marked
+    ``own_recorders`` run once, with the default choice."""
+    choice = getattr(request, "param", "auto")
+    if choice == "c" and not C_RECORDER_BUILT:
+        pytest.skip("snapy_trace._speedups is not built (see test_speedups.py)")
+    monkeypatch.setenv("SNAPY_TRACE_RECORDER", choice)
+    return str(choice)
+
 
 @pytest.fixture(scope="session")
 def samples_path() -> Path:
