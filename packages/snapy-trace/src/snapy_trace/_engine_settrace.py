@@ -85,6 +85,7 @@ class SettraceEngine:
         self.installed: Any = None
         self.thread_function: Any = None
         self.foreign: str | None = None
+        self.c_recorder: Any = None
         self._build()
 
     # -- lifecycle -----------------------------------------------------------------
@@ -133,12 +134,16 @@ class SettraceEngine:
             thread_started._snapy_trace = True  # type: ignore[attr-defined]
             self.thread_function = thread_started
             threading.settrace(thread_started)
+        if previous is None and hasattr(self.c_recorder, "install"):
+            # 3.10: the recorder itself, not sys.settrace's trampoline (see _speedups.c);
+            # sys.gettrace() then returns the recorder
+            self.installed = installed = self.c_recorder
         if recording.config.max_events is None:
-            sys.settrace(installed)
+            self._install(installed)
             return
         watcher.pin()  # its thread starts before the hook goes on, not in the trace
         try:
-            sys.settrace(installed)
+            self._install(installed)
             watcher.watch(
                 id(self),
                 recording.buffer,
@@ -149,6 +154,12 @@ class SettraceEngine:
             )
         finally:
             watcher.unpin()
+
+    def _install(self, function: Any) -> None:
+        if function is self.c_recorder:
+            function.install()
+        else:
+            sys.settrace(function)
 
     def stop(self) -> None:
         watcher.unwatch(id(self))
@@ -263,6 +274,7 @@ class SettraceEngine:
                 pending=self.pending,
             )
             functions["on_call"] = recorder.trace_call
+            self.c_recorder = recorder
         self._functions = functions
 
 
@@ -422,8 +434,8 @@ def is_ours(function: Any) -> bool:
     """Is ``function`` a trace function of snapy's (Python or C)?"""
     if getattr(function, "_snapy_trace", False):
         return True
-    owner = getattr(function, "__self__", None)
-    return owner is not None and type(owner).__module__ == "snapy_trace._speedups"
+    owner = getattr(function, "__self__", function)
+    return type(owner).__module__ == "snapy_trace._speedups"
 
 
 def describe(function: Any) -> str:

@@ -523,15 +523,11 @@ is_return(PyObject *event)
     return PyUnicode_Check(event) && PyUnicode_Compare(event, str_return) == 0;
 }
 
-/* trace_call(frame, event, arg): the global trace function */
+/* The global trace function's work for a "call" event: the local trace function, or
+ * None. */
 static PyObject *
-Recorder_trace_call(Recorder *self, PyObject *const *args, Py_ssize_t nargs)
+trace_call(Recorder *self, PyFrameObject *frame)
 {
-    if (nargs != 3 || !PyFrame_Check(args[0])) {
-        PyErr_SetString(PyExc_TypeError, "trace_call(frame, event, arg)");
-        return NULL;
-    }
-    PyFrameObject *frame = (PyFrameObject *)args[0];
     PyCodeObject *code = PyFrame_GetCode(frame);
     PyObject *filename = code->co_filename;
     int found = PySet_Contains(self->rejected, filename);
@@ -576,6 +572,31 @@ Recorder_trace_call(Recorder *self, PyObject *const *args, Py_ssize_t nargs)
     return Py_NewRef(self->local);
 }
 
+/* trace_call(frame, event, arg): the global trace function */
+static PyObject *
+Recorder_trace_call(Recorder *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyFrame_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "trace_call(frame, event, arg)");
+        return NULL;
+    }
+    return trace_call(self, (PyFrameObject *)args[0]);
+}
+
+/* The recorder is a global trace function too (sys.settrace(recorder) works), for tools
+ * that put back what sys.gettrace() gave them while install() was in effect. */
+static PyObject *
+Recorder_call(Recorder *self, PyObject *args, PyObject *kwargs)
+{
+    PyObject *frame, *event, *arg;
+    if (!PyArg_ParseTuple(args, "O!OO:Recorder", &PyFrame_Type, &frame, &event, &arg)) {
+        return NULL;
+    }
+    return trace_call(self, (PyFrameObject *)frame);
+}
+
+static PyObject *trace_return(Recorder *self, PyObject *frame, PyObject *value);
+
 /* trace_local(frame, event, arg): the local trace function of plain traced calls */
 static PyObject *
 Recorder_trace_local(Recorder *self, PyObject *const *args, Py_ssize_t nargs)
@@ -587,17 +608,24 @@ Recorder_trace_local(Recorder *self, PyObject *const *args, Py_ssize_t nargs)
     if (!is_return(args[1])) {
         return PyObject_Vectorcall(self->local_py, args, nargs, NULL);
     }
+    return trace_return(self, args[0], args[2]);
+}
+
+/* The local trace function's work for a "return" event. */
+static PyObject *
+trace_return(Recorder *self, PyObject *frame, PyObject *value)
+{
     double seconds = now_seconds(self);
     if (seconds == -1.0 && PyErr_Occurred()) {
         PyErr_Clear();
         Py_RETURN_NONE;
     }
     if (PyDict_GET_SIZE(self->pending)) {
-        int found = PyDict_Contains(self->pending, args[0]);
+        int found = PyDict_Contains(self->pending, frame);
         if (found != 0) {
             PyObject *t = found < 0 ? NULL : PyFloat_FromDouble(seconds);
             PyObject *result = t == NULL ? NULL
-                : PyObject_CallFunctionObjArgs(self->exit_slow, args[0], args[2], t, NULL);
+                : PyObject_CallFunctionObjArgs(self->exit_slow, frame, value, t, NULL);
             Py_XDECREF(t);
             if (result == NULL) {
                 return NULL;
@@ -609,7 +637,7 @@ Recorder_trace_local(Recorder *self, PyObject *const *args, Py_ssize_t nargs)
     Slots s;
     slots_init(&s);
     if (slots_add(&s, PyFloat_FromDouble(-seconds)) < 0 || add_thread(self, &s) < 0
-        || add_value(self, &s, args[2]) < 0) {
+        || add_value(self, &s, value) < 0) {
         return swallowed(&s);
     }
     if (slots_flush(self, &s) < 0) {
@@ -617,6 +645,72 @@ Recorder_trace_local(Recorder *self, PyObject *const *args, Py_ssize_t nargs)
     }
     Py_RETURN_NONE;
 }
+
+#if PY_VERSION_HEX < 0x030B0000
+/* -- 3.10: the recorder as a C-level trace function (PyEval_SetTrace) -------------------------
+ *
+ * sys.settrace installs a trampoline that copies every frame's fast locals into a dict
+ * before each call of the trace function and back after it; on 3.10 that costs more than
+ * the whole recording. Installed with install(), the recorder gets the events directly
+ * and does what the trampoline does otherwise: the global function for "call" events,
+ * frame.f_trace for the others, the result kept as the frame's local trace function.
+ */
+static PyObject *whatstrings[8];
+
+static int
+raw_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
+{
+    Recorder *self = (Recorder *)obj;
+    PyObject *result;
+    if (what == PyTrace_CALL) {
+        frame->f_trace_lines = 0;  /* untraced frames: no line events either */
+        result = trace_call(self, frame);
+    }
+    else {
+        PyObject *callback = frame->f_trace;
+        if (callback == NULL) {
+            return 0;
+        }
+        if (arg == NULL) {
+            arg = Py_None;
+        }
+        if (callback == self->local && what == PyTrace_RETURN) {
+            result = trace_return(self, (PyObject *)frame, arg);
+        }
+        else {
+            PyObject *stack[3] = {(PyObject *)frame, whatstrings[what], arg};
+            Py_INCREF(callback);  /* the call may replace frame.f_trace */
+            result = PyObject_Vectorcall(callback, stack, 3, NULL);
+            Py_DECREF(callback);
+        }
+    }
+    if (result == NULL) {
+        PyEval_SetTrace(NULL, NULL);
+        Py_CLEAR(frame->f_trace);
+        return -1;
+    }
+    if (result != Py_None) {
+        Py_XSETREF(frame->f_trace, result);
+    }
+    else {
+        Py_DECREF(result);
+    }
+    return 0;
+}
+
+/* install(): this thread's C-level trace function becomes the recorder */
+static PyObject *
+Recorder_install(Recorder *self, PyObject *Py_UNUSED(ignored))
+{
+    if (self->local == NULL) {
+        PyErr_SetString(PyExc_ValueError,
+                        "install(): this Recorder was made for sys.monitoring, not settrace");
+        return NULL;
+    }
+    PyEval_SetTrace(raw_trace, (PyObject *)self);
+    Py_RETURN_NONE;
+}
+#endif
 
 /* -- the type --------------------------------------------------------------------------------- */
 
@@ -760,6 +854,10 @@ static PyMethodDef Recorder_methods[] = {
      "The global sys.settrace function."},
     {"trace_local", (PyCFunction)(void (*)(void))Recorder_trace_local, METH_FASTCALL,
      "The local sys.settrace function of plain traced calls."},
+#if PY_VERSION_HEX < 0x030B0000
+    {"install", (PyCFunction)Recorder_install, METH_NOARGS,
+     "Make this recorder the thread's C-level trace function (3.10 only)."},
+#endif
     {NULL, NULL, 0, NULL},
 };
 
@@ -775,6 +873,11 @@ static PyTypeObject RecorderType = {
     .tp_traverse = (traverseproc)Recorder_traverse,
     .tp_clear = (inquiry)Recorder_clear,
     .tp_methods = Recorder_methods,
+    .tp_call = (ternaryfunc)Recorder_call,
+};
+
+static PyMethodDef speedups_functions[] = {
+    {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef speedups_module = {
@@ -782,7 +885,7 @@ static struct PyModuleDef speedups_module = {
     "snapy_trace._speedups",
     "The recording hot path of snapy-trace, in C.",
     -1,
-    NULL,
+    speedups_functions,
 };
 
 PyMODINIT_FUNC
@@ -798,6 +901,17 @@ PyInit__speedups(void)
     if (PyType_Ready(&RecorderType) < 0) {
         return NULL;
     }
+#if PY_VERSION_HEX < 0x030B0000
+    static const char *names[8] = {
+        "call", "exception", "line", "return", "c_call", "c_exception", "c_return", "opcode",
+    };
+    for (int i = 0; i < 8; i++) {
+        whatstrings[i] = PyUnicode_InternFromString(names[i]);
+        if (whatstrings[i] == NULL) {
+            return NULL;
+        }
+    }
+#endif
     PyObject *module = PyModule_Create(&speedups_module);
     if (module == NULL) {
         return NULL;
