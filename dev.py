@@ -131,7 +131,9 @@ def speedups_stale(version: str | None) -> bool:
     return min(path.stat().st_mtime for path in built) < newest_source
 
 
-def refresh_speedups(hatch: str, environment: str, version: str | None, env: dict[str, str]) -> None:
+def refresh_speedups(
+    hatch: str, environment: str, version: str | None, env: dict[str, str]
+) -> None:
     """Rebuild the C recorder in place with the environment's interpreter when it is stale.
 
     The build hook, run as a script, compiles only when needed (a first ``hatch run`` creates

@@ -40,7 +40,7 @@ class ExtensionNotBuilt(Exception):
 
 
 def extension_filename() -> str:
-    """``_speedups`` + this interpreter's extension suffix (``.cpython-312-x86_64-linux-gnu.so``)."""
+    """``_speedups`` + this interpreter's suffix: ``.cpython-312-x86_64-linux-gnu.so`` ..."""
     return "_speedups" + str(sysconfig.get_config_var("EXT_SUFFIX") or ".so")
 
 
@@ -147,8 +147,7 @@ class SpeedupsBuildHook(BuildHookInterface):
         except ExtensionNotBuilt as error:
             if mode == "require":
                 raise RuntimeError(
-                    f"the C recorder ({MODULE}) is required ({SWITCH}=1) but was not built:"
-                    f" {error}"
+                    f"the C recorder ({MODULE}) is required ({SWITCH}=1) but was not built: {error}"
                 ) from error
             warn(fallback_warning(error))
             if editable:
