@@ -28,6 +28,10 @@ DEV = ROOT / ".dev"
 VENV = DEV / "venv"
 HATCH_REQUIREMENT = "hatch>=1.16,<2"
 PYTHONS = ("3.10", "3.11", "3.12", "3.13")
+# snapy-trace's optional C recorder, compiled in place by its build hook for editable installs
+TRACE = ROOT / "packages" / "snapy-trace"
+SPEEDUPS_BUILD = TRACE / "hatch_build.py"
+SPEEDUPS_SOURCES = (TRACE / "src" / "snapy_trace" / "_speedups.c", SPEEDUPS_BUILD)
 
 
 def say(message: str) -> None:
@@ -101,11 +105,47 @@ def hatch_env(interpreters: dict[str, Path]) -> dict[str, str]:
     env.setdefault("HATCH_DATA_DIR", str(DEV / "hatch-data"))
     env.setdefault("HATCH_CACHE_DIR", str(DEV / "hatch-cache"))
     env.pop("VIRTUAL_ENV", None)
-    # keep developer shells' snapy settings out of the test runs
+    # keep developer shells' snapy settings out of the test runs; the build switch of
+    # snapy-trace's C recorder is not one, it chooses what the editable install builds
     for key in list(env):
-        if key.startswith(("SNAP_CAPTURE_", "SNAPY_")):
+        if key.startswith(("SNAP_CAPTURE_", "SNAPY_")) and key != "SNAPY_TRACE_BUILD_EXTENSION":
             del env[key]
     return env
+
+
+def speedups_stale(version: str | None) -> bool:
+    """Whether the in-place C recorder of pythonX.Y (of any, for None) is missing or outdated.
+
+    The editable install compiled it once; nothing rebuilds it when ``_speedups.c`` changes,
+    so an old extension would keep running. Only file times are compared: no process starts.
+    """
+    tag = version.replace(".", "") if version else "3*"
+    package = SPEEDUPS_SOURCES[0].parent
+    built = [
+        *package.glob(f"_speedups.cpython-{tag}-*.so"),
+        *package.glob(f"_speedups.cp{tag}-*.pyd"),
+    ]
+    if not built:
+        return True
+    newest_source = max(source.stat().st_mtime for source in SPEEDUPS_SOURCES)
+    return min(path.stat().st_mtime for path in built) < newest_source
+
+
+def refresh_speedups(
+    hatch: str, environment: str, version: str | None, env: dict[str, str]
+) -> None:
+    """Rebuild the C recorder in place with the environment's interpreter when it is stale.
+
+    The build hook, run as a script, compiles only when needed (a first ``hatch run`` creates
+    the environment, whose editable install compiles it already) and falls back to the
+    pure-Python recorder with a warning when it cannot compile.
+    """
+    if not speedups_stale(version):
+        return
+    relative = str(SPEEDUPS_BUILD.relative_to(ROOT))
+    code = run([hatch, "run", f"{environment}:python", relative], env)
+    if code != 0:
+        say(f"could not rebuild snapy-trace's C recorder in {environment} (exit {code})")
 
 
 def run(command: list[str], env: dict[str, str]) -> int:
@@ -148,14 +188,17 @@ def main(argv: list[str] | None = None) -> int:
     env = hatch_env(interpreters)
 
     if options.task == "demo":
+        refresh_speedups(hatch, "default", None, env)
         return run([hatch, "run", "demo", *rest], env)
     if options.task == "lint":
         return run([hatch, "run", "lint:all", *rest], env)
     if options.task == "bench":
+        refresh_speedups(hatch, "bench", "3.12", env)
         return run([hatch, "run", "bench:all", *rest], env)
 
     failed = []
     for version in wanted:
+        refresh_speedups(hatch, f"test.py{version}", version, env)
         code = run([hatch, "run", f"test.py{version}:run", *rest], env)
         if code != 0:
             # pytest's 5 ("no tests collected") is a failure too

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 
-def pip_local(command: str, *arguments: str | Path) -> None:
+def pip_local(command: str, *arguments: str | Path, env: Mapping[str, str] | None = None) -> None:
     """``pip <command>`` of local sources: no dependencies, no build isolation.
 
-    The build backend (hatchling) is in the test environment, so nothing is downloaded. A
-    failure shows pip's own output, not only its exit status.
+    The build backends (hatchling; setuptools for snapy-trace's C recorder) are in the test
+    environment, so nothing is downloaded. ``env`` replaces the environment of pip and the
+    builds. A failure shows pip's own output, not only its exit status.
     """
     done = subprocess.run(
         [
@@ -28,6 +30,7 @@ def pip_local(command: str, *arguments: str | Path) -> None:
         capture_output=True,
         text=True,
         check=False,
+        env=None if env is None else dict(env),
     )
     if done.returncode != 0:
         raise AssertionError(
