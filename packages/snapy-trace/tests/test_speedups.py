@@ -13,7 +13,7 @@ import threading
 
 import pytest
 
-from snapy_core.errors import TraceError, TraceWarning
+from snapy_core.errors import TraceWarning
 from snapy_trace import FunctionTracer, TracerConfig
 
 WORKLOAD = ["snapytrace_workload"]

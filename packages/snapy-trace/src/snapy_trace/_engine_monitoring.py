@@ -198,9 +198,7 @@ class MonitoringEngine:
                 if self.use_c:
                     # the C recorder writes the same records; exceptions and lines stay
                     # in the generated Python functions
-                    recorder = c_recorder(
-                        self.recording, check_threads=check_threads, tasks=tasks
-                    )
+                    recorder = c_recorder(self.recording, check_threads=check_threads, tasks=tasks)
                     functions.update({name: getattr(recorder, name) for name in _C_CALLBACKS})
                 self._variants[(check_threads, tasks)] = functions
                 self.source = source

@@ -17,6 +17,7 @@ import warnings
 from _thread import get_ident
 from collections.abc import Callable
 from time import perf_counter
+from types import ModuleType
 from typing import Any
 
 from . import _raw
@@ -25,10 +26,16 @@ from ._discovery import CodeCatalog
 from ._filters import ModuleFilter
 from ._values import ATOMIC_TYPES, describe_exception, keep_verbose
 
-try:
-    from . import _speedups
-except ImportError:  # not built (no compiler, or SNAPY_TRACE_BUILD_EXTENSION=0)
-    _speedups = None  # type: ignore[assignment]
+
+def _load_speedups() -> ModuleType | None:
+    try:
+        from . import _speedups
+    except ImportError:  # not built (no compiler, or SNAPY_TRACE_BUILD_EXTENSION=0)
+        return None
+    return _speedups
+
+
+_speedups = _load_speedups()
 
 RECORDER_VARIABLE = "SNAPY_TRACE_RECORDER"
 _RECORDER_CHOICES = ("auto", "c", "python")
@@ -262,9 +269,7 @@ def use_c_recorder(recording: Recording) -> bool:
 _C_CLOCK = time.get_clock_info("perf_counter").implementation == "clock_gettime(CLOCK_MONOTONIC)"
 
 
-def c_recorder(
-    recording: Recording, *, check_threads: bool, tasks: bool, **settrace: Any
-) -> Any:
+def c_recorder(recording: Recording, *, check_threads: bool, tasks: bool, **settrace: Any) -> Any:
     """A :class:`snapy_trace._speedups.Recorder` writing ``recording``'s records.
 
     ``settrace`` holds what the ``sys.settrace`` functions hand over to Python (kept,
