@@ -170,3 +170,23 @@ def test_a_raising_traced_call_is_unchanged(workload, recorder):
         workload.must_validate(-2)
     last = tracer.get_events()[-1]
     assert (last.event_type, last.exception_origin) == ("exception", "propagated")
+
+
+def test_a_trace_function_put_back_by_another_tool_keeps_recording(workload, recorder):
+    """Debuggers and coverage save ``sys.gettrace()`` and put it back later. On 3.10 the C
+    recorder is the C-level trace function itself, and gettrace() returns the recorder:
+    put back with ``sys.settrace`` it still records (it is callable like a trace
+    function)."""
+    tracer = FunctionTracer(WORKLOAD, TracerConfig(detail_level="minimal"))
+    with tracer:
+        saved = sys.gettrace()
+        sys.settrace(None)
+        workload.fib(1)  # no hook: not recorded
+        sys.settrace(saved)
+        workload.fib(2)
+    calls = [e.qualname for e in tracer.get_events() if e.is_call_event()]
+    if sys.version_info >= (3, 12):
+        assert calls == ["fib"] * 4  # sys.monitoring does not use settrace at all
+    else:
+        assert calls == ["fib"] * 3
+        assert callable(saved)
