@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import gc
+import os
 import sys
 import time
 import types
@@ -81,11 +82,22 @@ class Variant:
 
 
 def snapy(
-    filter_modules: list[str], **config: object
+    filter_modules: list[str], *, recorder: str | None = None, **config: object
 ) -> tuple[Callable[[], object], Callable[[object], None]]:
+    """snapy's tracer; ``recorder="python"`` forces the pure-Python recorder."""
+
     def start() -> object:
         tracer = FunctionTracer(filter_modules, TracerConfig(max_events=None, **config))
-        tracer.start()
+        saved = os.environ.get("SNAPY_TRACE_RECORDER")
+        if recorder is not None:
+            os.environ["SNAPY_TRACE_RECORDER"] = recorder
+        try:
+            tracer.start()
+        finally:
+            if saved is None:
+                os.environ.pop("SNAPY_TRACE_RECORDER", None)
+            else:
+                os.environ["SNAPY_TRACE_RECORDER"] = saved
         return tracer
 
     def stop(tracer: object) -> None:
@@ -278,6 +290,14 @@ def main(argv: list[str] | None = None) -> int:
         ),
         Variant(
             "snapy: filter ~10%, verbose (repr)", *snapy(["bench_app"], detail_level="verbose")
+        ),
+        Variant(
+            "snapy, Python recorder: filter ~10%, minimal",
+            *snapy(["bench_app"], recorder="python", detail_level="minimal"),
+        ),
+        Variant(
+            "snapy, Python recorder: filter ~10%, standard",
+            *snapy(["bench_app"], recorder="python"),
         ),
         Variant(
             "snapy: everything, minimal",
