@@ -121,6 +121,19 @@ slots_clear(Slots *s)
     s->slots = s->items;
 }
 
+/* The arguments could not be read (no memory, say): the call is recorded with none, so
+ * that its return still has a call to end. */
+static int
+arguments_unknown(Slots *s, Py_ssize_t before)
+{
+    PyErr_Clear();
+    while (s->count > before) {
+        s->count--;
+        Py_DECREF(s->slots[s->count]);
+    }
+    return slots_add(s, PyLong_FromLong(0));
+}
+
 /* Appends every slot to the buffer and releases them. */
 static int
 slots_flush(Recorder *self, Slots *s)
@@ -366,12 +379,18 @@ record_call(Recorder *self, PyCodeObject *code, PyObject *frame, int task)
         if (f == NULL) {
             f = PyEval_GetFrame();  /* borrowed: the frame of the call starting */
         }
+        Py_ssize_t before = s.count;
         if (f == NULL || add_arguments(self, &s, code, f) < 0) {
-            return swallowed(&s);
+            if (arguments_unknown(&s, before) < 0) {
+                return swallowed(&s);
+            }
         }
 #else
+        Py_ssize_t before = s.count;
         if (frame == NULL || add_locals_values(self, &s, frame) < 0) {
-            return swallowed(&s);
+            if (arguments_unknown(&s, before) < 0) {
+                return swallowed(&s);
+            }
         }
 #endif
     }
@@ -384,13 +403,16 @@ record_call(Recorder *self, PyCodeObject *code, PyObject *frame, int task)
     Py_RETURN_NONE;
 }
 
+/* Are these the arguments of ``signature``: ``count`` of them, a code object first when
+ * ``code_first``? Raises TypeError naming the signature if not. */
 static int
-check_code(PyObject *code)
+arguments_ok(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t count, int code_first,
+             const char *signature)
 {
-    if (!PyCode_Check(code)) {
-        PyErr_SetString(PyExc_TypeError, "expected a code object");
-        return -1;
+    if (nargs == count && (!code_first || PyCode_Check(args[0]))) {
+        return 1;
     }
+    PyErr_Format(PyExc_TypeError, "Recorder.%s: wrong arguments", signature);
     return 0;
 }
 
@@ -398,8 +420,7 @@ check_code(PyObject *code)
 static PyObject *
 Recorder_on_start(Recorder *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 2 || check_code(args[0]) < 0) {
-        if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "on_start(code, offset)");
+    if (!arguments_ok(args, nargs, 2, 1, "on_start(code, offset)")) {
         return NULL;
     }
     if (OTHER_THREAD(self)) {
@@ -415,8 +436,7 @@ Recorder_on_start(Recorder *self, PyObject *const *args, Py_ssize_t nargs)
 static PyObject *
 Recorder_enter_found(Recorder *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 2 || check_code(args[0]) < 0) {
-        if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "enter_found(code, frame)");
+    if (!arguments_ok(args, nargs, 2, 1, "enter_found(code, frame)")) {
         return NULL;
     }
     if (OTHER_THREAD(self)) {
@@ -429,8 +449,7 @@ Recorder_enter_found(Recorder *self, PyObject *const *args, Py_ssize_t nargs)
 static PyObject *
 Recorder_on_resume(Recorder *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 2 || check_code(args[0]) < 0) {
-        if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "on_resume(code, offset)");
+    if (!arguments_ok(args, nargs, 2, 1, "on_resume(code, offset)")) {
         return NULL;
     }
     if (OTHER_THREAD(self)) {
@@ -463,8 +482,7 @@ add_value(Recorder *self, Slots *s, PyObject *value)
 static PyObject *
 Recorder_on_return(Recorder *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "on_return(code, offset, value)");
+    if (!arguments_ok(args, nargs, 3, 0, "on_return(code, offset, value)")) {
         return NULL;
     }
     if (OTHER_THREAD(self)) {
@@ -492,8 +510,7 @@ Recorder_on_return(Recorder *self, PyObject *const *args, Py_ssize_t nargs)
 static PyObject *
 Recorder_on_yield(Recorder *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 3 || check_code(args[0]) < 0) {
-        if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "on_yield(code, offset, value)");
+    if (!arguments_ok(args, nargs, 3, 1, "on_yield(code, offset, value)")) {
         return NULL;
     }
     if (OTHER_THREAD(self)) {
@@ -601,8 +618,7 @@ static PyObject *trace_return(Recorder *self, PyObject *frame, PyObject *value);
 static PyObject *
 Recorder_trace_local(Recorder *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "trace_local(frame, event, arg)");
+    if (!arguments_ok(args, nargs, 3, 0, "trace_local(frame, event, arg)")) {
         return NULL;
     }
     if (!is_return(args[1])) {
@@ -663,7 +679,6 @@ raw_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
     Recorder *self = (Recorder *)obj;
     PyObject *result;
     if (what == PyTrace_CALL) {
-        frame->f_trace_lines = 0;  /* untraced frames: no line events either */
         result = trace_call(self, frame);
     }
     else {
