@@ -740,6 +740,25 @@ def test_doctor_on_a_healthy_installation_and_store_exits_0(project: Path) -> No
     }
     assert data["store"]["captures"] == 14
     assert data["store"]["functions"] == 5
+    # snapy-trace is installed here, with its C recorder built (unless asked not to be)
+    built = os.environ.get("SNAPY_TRACE_BUILD_EXTENSION") != "0"
+    assert data["trace_recorder"] == ("C" if built else "Python")
+
+
+def test_doctor_notes_a_snapy_trace_without_its_c_recorder(monkeypatch: Any) -> None:
+    """Where snapy-trace was installed without a compiler, doctor says so (a note, not a
+    problem) and how to get the C recorder."""
+    from snapy_capture._cli._doctor import Report, _trace_recorder
+
+    report = Report(packages=[{"name": "snapy-trace", "version": "0.1.0"}])
+    monkeypatch.setitem(sys.modules, "snapy_trace._speedups", None)  # cannot be imported
+    _trace_recorder(report)
+    assert report.trace_recorder == "Python"
+    (finding,) = report.findings
+    assert not finding.problem
+    assert "snapy-trace has no C recorder here" in finding.message
+    assert finding.hint is not None and "--no-binary snapy-trace" in finding.hint
+    assert report.problems == []
 
 
 def test_doctor_finds_every_kind_of_problem(project_copy: Path, cli: Any) -> None:
