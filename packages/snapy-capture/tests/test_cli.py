@@ -757,7 +757,8 @@ def test_doctor_notes_a_snapy_trace_without_its_c_recorder(monkeypatch: Any) -> 
     (finding,) = report.findings
     assert not finding.problem
     assert "snapy-trace has no C recorder here" in finding.message
-    assert finding.hint is not None and "--no-binary snapy-trace" in finding.hint
+    assert finding.hint is not None
+    assert "--no-binary snapy-trace" in finding.hint
     assert report.problems == []
 
 
