@@ -162,6 +162,18 @@ def test_the_recorder_rejects_what_it_cannot_record(recorder):
         Recorder(detail="verbose", **common)
     with pytest.raises(TypeError, match="settrace recording needs kept and rejected sets"):
         Recorder(detail="minimal", kept=set(), **common)
+    code = test_the_recorder_rejects_what_it_cannot_record.__code__
+    frame = sys._getframe()
+    with pytest.raises(TypeError, match="not initialised"):
+        Recorder.__new__(Recorder).on_start(code, 0)
+    monitoring_only = Recorder(detail="minimal", **common)
+    with pytest.raises(TypeError, match=r"made for sys\.monitoring: it has no settrace"):
+        monitoring_only.trace_local(frame, "return", None)
+    with pytest.raises(TypeError, match=r"made for sys\.monitoring: it has no settrace"):
+        monitoring_only(frame, "call", None)
+    with pytest.raises(TypeError, match=r"Recorder.on_start\(code, offset\): wrong arguments"):
+        monitoring_only.on_start("not code", 0)
+    assert common["buffer"] == []  # nothing recorded by calls that were refused
 
 
 def test_a_raising_traced_call_is_unchanged(workload, recorder):

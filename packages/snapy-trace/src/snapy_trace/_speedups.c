@@ -406,9 +406,13 @@ record_call(Recorder *self, PyCodeObject *code, PyObject *frame, int task)
 /* Are these the arguments of ``signature``: ``count`` of them, a code object first when
  * ``code_first``? Raises TypeError naming the signature if not. */
 static int
-arguments_ok(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t count, int code_first,
-             const char *signature)
+arguments_ok(Recorder *self, PyObject *const *args, Py_ssize_t nargs, Py_ssize_t count,
+             int code_first, const char *signature)
 {
+    if (self->buffer == NULL) {
+        PyErr_SetString(PyExc_TypeError, "this Recorder was not initialised (Recorder(...))");
+        return 0;
+    }
     if (nargs == count && (!code_first || PyCode_Check(args[0]))) {
         return 1;
     }
@@ -416,11 +420,26 @@ arguments_ok(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t count, int code
     return 0;
 }
 
+/* The settrace functions need what only a Recorder made for settrace has. */
+static int
+settrace_ok(Recorder *self)
+{
+    if (self->local != NULL) {
+        return 1;
+    }
+    PyErr_SetString(PyExc_TypeError,
+                    self->buffer == NULL
+                        ? "this Recorder was not initialised (Recorder(...))"
+                        : "this Recorder was made for sys.monitoring: it has no settrace "
+                          "functions (make one with kept=, rejected=, ...)");
+    return 0;
+}
+
 /* on_start(code, offset) */
 static PyObject *
 Recorder_on_start(Recorder *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (!arguments_ok(args, nargs, 2, 1, "on_start(code, offset)")) {
+    if (!arguments_ok(self, args, nargs, 2, 1, "on_start(code, offset)")) {
         return NULL;
     }
     if (OTHER_THREAD(self)) {
@@ -436,7 +455,7 @@ Recorder_on_start(Recorder *self, PyObject *const *args, Py_ssize_t nargs)
 static PyObject *
 Recorder_enter_found(Recorder *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (!arguments_ok(args, nargs, 2, 1, "enter_found(code, frame)")) {
+    if (!arguments_ok(self, args, nargs, 2, 1, "enter_found(code, frame)")) {
         return NULL;
     }
     if (OTHER_THREAD(self)) {
@@ -449,7 +468,7 @@ Recorder_enter_found(Recorder *self, PyObject *const *args, Py_ssize_t nargs)
 static PyObject *
 Recorder_on_resume(Recorder *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (!arguments_ok(args, nargs, 2, 1, "on_resume(code, offset)")) {
+    if (!arguments_ok(self, args, nargs, 2, 1, "on_resume(code, offset)")) {
         return NULL;
     }
     if (OTHER_THREAD(self)) {
@@ -482,7 +501,7 @@ add_value(Recorder *self, Slots *s, PyObject *value)
 static PyObject *
 Recorder_on_return(Recorder *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (!arguments_ok(args, nargs, 3, 0, "on_return(code, offset, value)")) {
+    if (!arguments_ok(self, args, nargs, 3, 0, "on_return(code, offset, value)")) {
         return NULL;
     }
     if (OTHER_THREAD(self)) {
@@ -510,7 +529,7 @@ Recorder_on_return(Recorder *self, PyObject *const *args, Py_ssize_t nargs)
 static PyObject *
 Recorder_on_yield(Recorder *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (!arguments_ok(args, nargs, 3, 1, "on_yield(code, offset, value)")) {
+    if (!arguments_ok(self, args, nargs, 3, 1, "on_yield(code, offset, value)")) {
         return NULL;
     }
     if (OTHER_THREAD(self)) {
@@ -593,8 +612,11 @@ trace_call(Recorder *self, PyFrameObject *frame)
 static PyObject *
 Recorder_trace_call(Recorder *self, PyObject *const *args, Py_ssize_t nargs)
 {
+    if (!settrace_ok(self)) {
+        return NULL;
+    }
     if (nargs != 3 || !PyFrame_Check(args[0])) {
-        PyErr_SetString(PyExc_TypeError, "trace_call(frame, event, arg)");
+        PyErr_SetString(PyExc_TypeError, "Recorder.trace_call(frame, event, arg): wrong arguments");
         return NULL;
     }
     return trace_call(self, (PyFrameObject *)args[0]);
@@ -606,6 +628,9 @@ static PyObject *
 Recorder_call(Recorder *self, PyObject *args, PyObject *kwargs)
 {
     PyObject *frame, *event, *arg;
+    if (!settrace_ok(self)) {
+        return NULL;
+    }
     if (!PyArg_ParseTuple(args, "O!OO:Recorder", &PyFrame_Type, &frame, &event, &arg)) {
         return NULL;
     }
@@ -618,7 +643,8 @@ static PyObject *trace_return(Recorder *self, PyObject *frame, PyObject *value);
 static PyObject *
 Recorder_trace_local(Recorder *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (!arguments_ok(args, nargs, 3, 0, "trace_local(frame, event, arg)")) {
+    if (!settrace_ok(self)
+        || !arguments_ok(self, args, nargs, 3, 0, "trace_local(frame, event, arg)")) {
         return NULL;
     }
     if (!is_return(args[1])) {
@@ -717,9 +743,7 @@ raw_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
 static PyObject *
 Recorder_install(Recorder *self, PyObject *Py_UNUSED(ignored))
 {
-    if (self->local == NULL) {
-        PyErr_SetString(PyExc_ValueError,
-                        "install(): this Recorder was made for sys.monitoring, not settrace");
+    if (!settrace_ok(self)) {
         return NULL;
     }
     PyEval_SetTrace(raw_trace, (PyObject *)self);
