@@ -20,6 +20,12 @@ no value is that exception propagating out.
 
 Another trace function already installed (a debugger, coverage, an outer tracer) is
 chained: both get every event, both keep working, both run slower.
+
+With the C recorder (:mod:`snapy_trace._speedups`), ``on_call`` and the ``local`` of
+plain calls are its methods, and everything rarer still goes to the functions generated
+here. On 3.10, when no other trace function is installed, the recorder is installed as
+the C-level trace function itself, so ``sys.gettrace()`` returns it (see ``_speedups.c``
+for why).
 """
 
 from __future__ import annotations

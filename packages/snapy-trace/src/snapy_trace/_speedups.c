@@ -152,6 +152,7 @@ slots_flush(Recorder *self, Slots *s)
 static double
 now_seconds(Recorder *self)
 {
+#ifdef CLOCK_MONOTONIC
     if (self->c_clock) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -159,6 +160,7 @@ now_seconds(Recorder *self)
         long long ns = (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
         return (double)ns / 1e9;
     }
+#endif
     PyObject *t = PyObject_CallNoArgs(self->perf_counter);
     if (t == NULL) {
         return -1.0;
