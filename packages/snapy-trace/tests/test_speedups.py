@@ -6,6 +6,7 @@ check the choice itself and compare the two recorders' traces directly.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -104,6 +105,8 @@ def test_an_unknown_choice_warns_and_uses_auto(workload, monkeypatch, recorder):
     with pytest.warns(TraceWarning, match=r"SNAPY_TRACE_RECORDER='fastest' is not one of auto, c"):
         tracer.start()
     tracer.stop()
+    built = importlib.util.find_spec("snapy_trace._speedups") is not None
+    assert tracer.recorder == ("C" if built else "Python")  # auto: C where it is built
 
 
 @pytest.mark.own_recorders
@@ -132,6 +135,7 @@ def test_asking_for_c_where_it_is_not_built_says_how_to_get_it(tmp_path, recorde
         strict.stdout
     )
     assert "SNAPY_TRACE_BUILD_EXTENSION" in strict.stdout
+    assert "--no-binary snapy-trace" in strict.stdout
     env["SNAPY_TRACE_RECORDER"] = "auto"
     quiet = subprocess.run(
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True

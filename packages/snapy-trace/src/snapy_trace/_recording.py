@@ -226,23 +226,16 @@ def recorder_choice() -> str:
     return "auto"
 
 
-def c_unsupported(recording: Recording) -> str | None:
-    """Why the C recorder cannot write this recording's records, or None when it can."""
-    if _speedups is None:
-        return "snapy_trace._speedups is not built"
-    config = recording.config
+def c_records(recording: Recording) -> bool:
+    """Can the C recorder write this recording's records (when it is built)?"""
     layout = recording.layout
-    if layout.detail not in ("minimal", "standard"):
-        return f"detail level {layout.detail!r}"
-    for name, on in (
-        ("memory_tracking", layout.memory),
-        ("capture_locals", layout.locals),
-        ("enable_line_tracing", config.enable_line_tracing),
-        ("a should_trace_call override", recording.should_trace_call is not None),
-    ):
-        if on:
-            return name
-    return None
+    return (
+        layout.detail in ("minimal", "standard")
+        and not layout.memory
+        and not layout.locals
+        and not recording.config.enable_line_tracing
+        and recording.should_trace_call is None
+    )
 
 
 def use_c_recorder(recording: Recording) -> bool:
@@ -260,10 +253,11 @@ def use_c_recorder(recording: Recording) -> bool:
 
         raise TraceError(
             f"{RECORDER_VARIABLE}=c, but snapy_trace._speedups is not built. Reinstall "
-            "snapy-trace where a C compiler and the Python headers are available (see "
+            "snapy-trace where a C compiler and the Python headers are available (pip "
+            "install --force-reinstall --no-deps --no-binary snapy-trace snapy-trace; see "
             f"SNAPY_TRACE_BUILD_EXTENSION in its README), or unset {RECORDER_VARIABLE}."
         )
-    return c_unsupported(recording) is None
+    return _speedups is not None and c_records(recording)
 
 
 _C_CLOCK = time.get_clock_info("perf_counter").implementation == "clock_gettime(CLOCK_MONOTONIC)"
@@ -329,7 +323,7 @@ __all__ = [
     "Recording",
     "Snippets",
     "c_recorder",
-    "c_unsupported",
+    "c_records",
     "compile_functions",
     "emit",
     "locals_of",
